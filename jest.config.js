@@ -1,0 +1,24 @@
+// One jest run over every workspace package; each package is a jest "project" so tests run
+// with their own rootDir but share one transform (swc: fast, no type checking; `pnpm check` types).
+const transform = { '^.+\\.tsx?$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }] };
+const project = (name, roots) => ({
+  displayName: name,
+  roots,
+  transform,
+  testEnvironment: 'node',
+  testMatch: ['**/?(*.)test.ts'],
+  moduleFileExtensions: ['ts', 'js', 'json'],
+});
+module.exports = {
+  testTimeout: 30000,
+  projects: [
+    project('kit', ['<rootDir>/services/kit']),
+    project('embedder', ['<rootDir>/services/embedder']),
+    project('search', ['<rootDir>/services/search']),
+    project('captioner', ['<rootDir>/services/captioner']),
+    project('indexer', ['<rootDir>/services/indexer']),
+    project('gateway', ['<rootDir>/gateway']),
+    project('tools', ['<rootDir>/tools']),
+    project('e2e', ['<rootDir>/tests']),
+  ],
+};

@@ -1,0 +1,8 @@
+// Original file: embedder/v1/embedder.proto
+
+
+export interface ListModelsRequest {
+}
+
+export interface ListModelsRequest__Output {
+}

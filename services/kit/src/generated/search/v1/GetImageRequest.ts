@@ -1,0 +1,10 @@
+// Original file: search/v1/search.proto
+
+
+export interface GetImageRequest {
+  'imageId'?: (string);
+}
+
+export interface GetImageRequest__Output {
+  'imageId': (string);
+}

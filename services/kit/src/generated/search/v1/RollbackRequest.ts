@@ -1,0 +1,8 @@
+// Original file: search/v1/search.proto
+
+
+export interface RollbackRequest {
+}
+
+export interface RollbackRequest__Output {
+}
