@@ -10,3 +10,4 @@ export * from './grpc/client';
 export * from './grpc/server';
 export * from './grpc/service-runner';
 export * from './lifecycle/shutdown';
+export * from './jobs/reindex-queue';
