@@ -11,6 +11,8 @@ const project = (name, roots) => ({
 });
 module.exports = {
   testTimeout: 30000,
+  globalSetup: '<rootDir>/tools/src/testing/jest-global-setup.js',
+  globalTeardown: '<rootDir>/tools/src/testing/jest-global-teardown.js',
   projects: [
     project('kit', ['<rootDir>/services/kit']),
     project('embedder', ['<rootDir>/services/embedder']),

@@ -1,0 +1,47 @@
+/**
+ * The five processes of the system, how to start each from source, and how to tell it is healthy.
+ * One table, used by `pnpm start`, the end-to-end tests and the benchmarks.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { REPO_ROOT, checkHealth } from '@tit/kit';
+
+export type ProcessName = 'search' | 'embedder' | 'captioner' | 'indexer' | 'gateway';
+
+export interface ProcessSpec {
+  name: ProcessName;
+  entry: string;
+  /** Port variable in the child environment. */
+  portVar: string;
+  kind: 'grpc' | 'http';
+}
+
+/** Start order: leaves first, so the gateway and indexer find their peers. */
+export const PROCESSES: readonly ProcessSpec[] = [
+  { name: 'search', entry: 'services/search/src/main.ts', portVar: 'SEARCH_PORT', kind: 'grpc' },
+  { name: 'embedder', entry: 'services/embedder/src/main.ts', portVar: 'EMBEDDER_PORT', kind: 'grpc' },
+  { name: 'captioner', entry: 'services/captioner/src/main.ts', portVar: 'CAPTIONER_PORT', kind: 'grpc' },
+  { name: 'indexer', entry: 'services/indexer/src/main.ts', portVar: 'INDEXER_PORT', kind: 'grpc' },
+  { name: 'gateway', entry: 'gateway/src/main.ts', portVar: 'GATEWAY_PORT', kind: 'http' },
+];
+
+/** Starts one process from source with tsx's loader (one node process, so signals reach it directly). */
+export function spawnProcess(spec: ProcessSpec, env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, spec.entry)], {
+    cwd: REPO_ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** True when the process answers its health check: grpc.health.v1 SERVING, or HTTP /healthz 200. */
+export async function isHealthy(spec: ProcessSpec, env: NodeJS.ProcessEnv): Promise<boolean> {
+  const port = env[spec.portVar];
+  if (spec.kind === 'grpc') return (await checkHealth(`127.0.0.1:${port}`, '', 1000)) === 'SERVING';
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(1000) });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
