@@ -12,6 +12,7 @@ const project = (name, roots) => ({
 module.exports = {
   testTimeout: 30000,
   globalSetup: '<rootDir>/tools/src/testing/jest-global-setup.js',
+  reporters: ['default', '<rootDir>/tools/src/testing/summary-reporter.js'],
   globalTeardown: '<rootDir>/tools/src/testing/jest-global-teardown.js',
   projects: [
     project('kit', ['<rootDir>/services/kit']),
