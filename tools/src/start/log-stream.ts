@@ -17,9 +17,9 @@ export function formatLine(line: string): string {
     const level = LEVELS[Number(rec.level)] ?? String(rec.level);
     const extra = Object.entries(rec)
       .filter(([k]) => !HIDDEN.has(k))
-      .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
       .join(' ');
-    return `${time} ${level} ${String(rec.msg ?? '')}${extra ? `  ${extra}` : ''}`;
+    return `${time} ${level} ${typeof rec.msg === 'string' ? rec.msg : ''}${extra ? `  ${extra}` : ''}`;
   } catch {
     return line;
   }
