@@ -9,6 +9,7 @@ export interface Stats {
   'vectorBytes'?: (number | string);
   'rssBytes'?: (number | string);
   'approximate'?: (boolean);
+  'snapshotProblems'?: (string)[];
 }
 
 export interface Stats__Output {
@@ -18,4 +19,5 @@ export interface Stats__Output {
   'vectorBytes': (number);
   'rssBytes': (number);
   'approximate': (boolean);
+  'snapshotProblems': (string)[];
 }
