@@ -1,0 +1,37 @@
+import path from 'node:path';
+import { ConfigError, REPO_ROOT } from '@tit/kit';
+import { loadServiceConfig } from '../src/config';
+
+describe('embedder config', () => {
+  it('has working defaults', () => {
+    const c = loadServiceConfig({});
+    expect(c).toMatchObject({
+      EMBEDDER_PORT: 50051,
+      MODELS_DIR: path.join(REPO_ROOT, '.models'),
+      EMBEDDER_MODELS: ['sentence-transformers/all-MiniLM-L6-v2'],
+      EMBEDDER_ONNX_FILE: 'model.onnx',
+    });
+  });
+
+  it('reads a model list whose first entry is the default', () => {
+    const c = loadServiceConfig({ EMBEDDER_MODELS: 'a/b, c/d', EMBEDDER_ONNX_FILE: 'model_quantized.onnx' });
+    expect(c.EMBEDDER_MODELS).toEqual(['a/b', 'c/d']);
+    expect(c.EMBEDDER_ONNX_FILE).toBe('model_quantized.onnx');
+  });
+
+  it('lists every problem at once', () => {
+    try {
+      loadServiceConfig({ EMBEDDER_MAX_BATCH: '0', EMBEDDER_MAX_WAIT_MS: 'soon', EMBEDDER_PORT: '70000' });
+      throw new Error('no error');
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).problems).toHaveLength(3);
+    }
+  });
+
+  it('refuses a queue smaller than one call and an empty or repeated model list', () => {
+    expect(() => loadServiceConfig({ EMBEDDER_QUEUE_LIMIT: '10', EMBEDDER_MAX_TEXTS: '20' })).toThrow(/EMBEDDER_QUEUE_LIMIT/);
+    expect(() => loadServiceConfig({ EMBEDDER_MODELS: ' , ' })).toThrow(/at least one model/);
+    expect(() => loadServiceConfig({ EMBEDDER_MODELS: 'a/b,a/b' })).toThrow(/twice/);
+  });
+});
