@@ -48,9 +48,9 @@ export const schema = {
   /** Poll interval while waiting for a dependency to be SERVING. */
   INDEXER_HEALTH_POLL_MS: env.int(1000, 10, 60_000),
   /** BullMQ job lock: a killed worker's job is picked up again after about this long. */
-  INDEXER_LOCK_MS: env.int(30_000, 1000, 3_600_000),
+  INDEXER_LOCK_MS: env.int(30_000, 500, 3_600_000),
   /** How often workers look for stalled jobs (jobs whose worker died). */
-  INDEXER_STALLED_INTERVAL_MS: env.int(30_000, 500, 3_600_000),
+  INDEXER_STALLED_INTERVAL_MS: env.int(30_000, 100, 3_600_000),
   /** Times a job may stall (its worker die) before it fails. */
   INDEXER_MAX_STALLED: env.int(5, 0, 1000),
 };

@@ -56,7 +56,8 @@ async function main(): Promise<void> {
   const queue = openReindexQueue(cfg.REDIS_URL, { name: cfg.INDEXER_QUEUE });
   const { server, health: serverHealth } = buildServer();
   const stopping = new AbortController();
-  followRedis(redis, serverHealth, log, () => !stopping.signal.aborted);
+  let warm = false;
+  followRedis(redis, serverHealth, log, () => warm && !stopping.signal.aborted);
 
   await runGrpcService({
     log,
@@ -68,6 +69,7 @@ async function main(): Promise<void> {
     warmUp: async () => {
       await worker.waitUntilReady();
       log.info({ queue: cfg.INDEXER_QUEUE, concurrency: cfg.INDEXER_CONCURRENCY }, 'worker connected to redis');
+      warm = true;
       if (cfg.INDEXER_INDEX_ON_START) {
         // In the background: health must not wait for search to come up.
         indexOnFirstStart({

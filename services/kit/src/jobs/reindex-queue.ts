@@ -147,9 +147,12 @@ export async function getReindexJob(
   queue: Queue<ReindexJobData, ReindexResult>,
   jobId: string,
 ): Promise<ReindexJobView | undefined> {
+  // State first: a job that finishes between the two reads then shows an older state with its
+  // final data, never "completed" without its result.
+  const state = await queue.getJobState(jobId);
   const job = await queue.getJob(jobId);
-  if (!job) return undefined;
-  return toJobView(job, await job.getState());
+  if (!job || state === 'unknown') return undefined;
+  return toJobView(job, state);
 }
 
 /** Jobs that have not finished yet, oldest first (for readiness pages and the first-start check). */
