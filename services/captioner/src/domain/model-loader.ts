@@ -1,0 +1,201 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { CaptionTokenizer } from './caption-tokenizer';
+import { checkSeparatePair, readDecoderSignature, type DecoderLayout, type DecoderSignature, type HeadFallback } from './decoder-signature';
+import { readGenerationDefaults, type GenerationDefaults } from './generation-config';
+import { OnnxTextDecoder, type DecoderGraph } from './onnx-decoder';
+import { parsePreprocessorConfig, type PreprocessSpec } from './preprocessor-config';
+import { OnnxVisionEncoder } from './vision-encoder';
+
+/** The files a captioning model folder must hold, for messages. */
+export const EXPECTED_FILES =
+  'onnx/encoder_model.onnx, onnx/decoder_model_merged.onnx (or onnx/decoder_model.onnx with or without ' +
+  'onnx/decoder_with_past_model.onnx), tokenizer.json, config.json, preprocessor_config.json ' +
+  '(generation_config.json and tokenizer_config.json optional)';
+
+const HOW_TO_GET =
+  "get the real models with 'pnpm models pull' (BLIP: services/captioner/export/export_blip.py) or fixtures with 'pnpm fixtures'";
+
+/** A configured model's folder is missing or incomplete. */
+export class ModelFilesError extends Error {}
+
+/** Where one model's files are. */
+export interface ModelFiles {
+  readonly id: string;
+  readonly dir: string;
+  readonly encoder: string;
+  /** decoder_model_merged.onnx, or decoder_model.onnx (+ decoder_with_past_model.onnx). */
+  readonly decoders: { readonly merged?: string; readonly first?: string; readonly withPast?: string };
+}
+
+/**
+ * Finds a model's files under `modelsDir/<id>/` without opening them, so start-up fails with one
+ * clear line (naming the expected files and how to get them) before anything slow happens.
+ */
+export function locateModelFiles(modelsDir: string, id: string): ModelFiles {
+  const dir = path.join(modelsDir, ...id.split('/'));
+  if (!fs.existsSync(dir)) {
+    throw new ModelFilesError(`model ${id}: folder ${dir} not found; expected ${EXPECTED_FILES}; ${HOW_TO_GET}`);
+  }
+  const at = (rel: string): string | undefined => (fs.existsSync(path.join(dir, rel)) ? path.join(dir, rel) : undefined);
+  const decoders = {
+    merged: at('onnx/decoder_model_merged.onnx'),
+    first: at('onnx/decoder_model.onnx'),
+    withPast: at('onnx/decoder_with_past_model.onnx'),
+  };
+  const missing = ['onnx/encoder_model.onnx', 'tokenizer.json', 'config.json', 'preprocessor_config.json'].filter((f) => !at(f));
+  if (!decoders.merged && !decoders.first) missing.push('onnx/decoder_model_merged.onnx');
+  if (missing.length > 0) {
+    throw new ModelFilesError(`model ${id}: ${dir} lacks ${missing.join(', ')}; expected ${EXPECTED_FILES}; ${HOW_TO_GET}`);
+  }
+  return { id, dir, encoder: path.join(dir, 'onnx/encoder_model.onnx'), decoders };
+}
+
+/** A loaded captioning model: sessions, tokenizer and configs. */
+export interface CaptionModel {
+  readonly id: string;
+  readonly preprocess: PreprocessSpec;
+  readonly defaults: GenerationDefaults;
+  readonly encoder: OnnxVisionEncoder;
+  readonly decoder: OnnxTextDecoder;
+  readonly tokenizer: CaptionTokenizer;
+  readonly layout: DecoderLayout;
+  /** Releases the ONNX Runtime sessions. */
+  close(): Promise<void>;
+}
+
+/** ONNX Runtime threading. */
+export interface RuntimeOptions {
+  /** Intra-op threads per session; 0 = onnxruntime's default (one per core). */
+  readonly intraOpThreads: number;
+  /** Inter-op threads; 0 = onnxruntime's default. */
+  readonly interOpThreads: number;
+}
+
+/** The model folder has a file the captioner cannot use (bad JSON, unknown layout, …). */
+export class ModelLoadError extends Error {}
+
+type Json = Record<string, unknown>;
+
+function readJson(file: string, optional = false): Json | undefined {
+  if (optional && !fs.existsSync(file)) return undefined;
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as Json;
+  } catch (err) {
+    throw new ModelLoadError(`${file}: ${(err as Error).message}`);
+  }
+}
+
+const int = (v: unknown): number | undefined => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined);
+
+/** Heads / head size / vocabulary from config.json, for graphs that leave them symbolic. */
+function decoderNumbers(config: Json): HeadFallback & { vocab?: number } {
+  const sub = [config.decoder, config.text_config, config].find((c) => typeof c === 'object' && c !== null) as Json;
+  const heads = int(sub.n_head) ?? int(sub.num_attention_heads) ?? int(sub.num_heads);
+  const hidden = int(sub.n_embd) ?? int(sub.hidden_size) ?? int(sub.d_model);
+  const headDim = int(sub.d_kv) ?? (heads && hidden ? hidden / heads : undefined);
+  return { heads, headDim, vocab: int(sub.vocab_size) };
+}
+
+async function session(file: string, rt: RuntimeOptions): Promise<ort.InferenceSession> {
+  // Severity 3 (errors): ORT's load-time warnings (e.g. unused initializers) are noise in the logs.
+  const opts: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all', executionMode: 'sequential', logSeverityLevel: 3 };
+  if (rt.intraOpThreads > 0) opts.intraOpNumThreads = rt.intraOpThreads;
+  if (rt.interOpThreads > 0) opts.interOpNumThreads = rt.interOpThreads;
+  try {
+    return await ort.InferenceSession.create(file, opts);
+  } catch (err) {
+    throw new ModelLoadError(`${file}: onnxruntime cannot load it: ${(err as Error).message}`);
+  }
+}
+
+function signature(file: string, s: ort.InferenceSession, fallback: HeadFallback): DecoderSignature {
+  const info = (m: ort.InferenceSession.ValueMetadata) => ({ name: m.name, shape: m.isTensor ? m.shape : undefined });
+  return readDecoderSignature(path.basename(file), s.inputMetadata.map(info), s.outputMetadata.map(info), fallback);
+}
+
+/**
+ * Opens a model folder: configs, tokenizer, encoder session, and the decoder graphs, whose
+ * input/output names decide the layout (see {@link DecoderLayout}). An unknown layout, a
+ * preprocessor step the captioner does not implement, or a size mismatch between the
+ * preprocessor config and the encoder fails here, at start-up, with the file named.
+ */
+export async function loadCaptionModel(files: ModelFiles, rt: RuntimeOptions): Promise<CaptionModel> {
+  const { dir } = files;
+  const config = readJson(path.join(dir, 'config.json')) as Json;
+  const preprocess = parsePreprocessorConfig(readJson(path.join(dir, 'preprocessor_config.json')), path.join(dir, 'preprocessor_config.json'));
+  const defaults = readGenerationDefaults(readJson(path.join(dir, 'generation_config.json'), true), config, path.join(dir, 'generation_config.json'));
+  const tokenizer = new CaptionTokenizer(
+    readJson(path.join(dir, 'tokenizer.json')) as Json,
+    readJson(path.join(dir, 'tokenizer_config.json'), true) ?? {},
+  );
+  const numbers = decoderNumbers(config);
+
+  const sessions: ort.InferenceSession[] = [];
+  const open = async (file: string): Promise<ort.InferenceSession> => {
+    const s = await session(file, rt);
+    sessions.push(s);
+    return s;
+  };
+  try {
+    const encoderSession = await open(files.encoder);
+    const encoder = new OnnxVisionEncoder(encoderSession, path.basename(files.encoder));
+    const pixelMeta = encoderSession.inputMetadata.find((m) => m.name === 'pixel_values');
+    if (pixelMeta?.isTensor) {
+      const [, , h, w] = pixelMeta.shape;
+      if ((typeof h === 'number' && h !== preprocess.height) || (typeof w === 'number' && w !== preprocess.width)) {
+        throw new ModelLoadError(`${files.encoder}: takes ${h}x${w} images but preprocessor_config.json resizes to ${preprocess.height}x${preprocess.width}`);
+      }
+    }
+
+    let layout: DecoderLayout;
+    let first: DecoderGraph;
+    let next: DecoderGraph | undefined;
+    const { merged, first: firstFile, withPast } = files.decoders;
+    if (merged) {
+      const s = await open(merged);
+      const sig = signature(merged, s, numbers);
+      first = { session: s, sig };
+      next = sig.past.length > 0 ? first : undefined;
+      layout = sig.past.length === 0 ? 'no-past' : sig.useCacheBranch ? 'merged-with-past' : 'with-past';
+    } else if (firstFile && withPast) {
+      const s1 = await open(firstFile);
+      const s2 = await open(withPast);
+      first = { session: s1, sig: signature(firstFile, s1, numbers) };
+      next = { session: s2, sig: signature(withPast, s2, numbers) };
+      if (next.sig.past.length === 0) throw new ModelLoadError(`${withPast}: has no past_key_values inputs`);
+      checkSeparatePair(path.basename(firstFile), first.sig, next.sig);
+      layout = 'separate-with-past';
+    } else {
+      const file = firstFile as string;
+      const s = await open(file);
+      const sig = signature(file, s, numbers);
+      first = { session: s, sig };
+      next = sig.past.length > 0 ? first : undefined;
+      layout = sig.past.length > 0 ? 'with-past' : 'no-past';
+    }
+
+    const logitsMeta = first.session.outputMetadata.find((m) => m.name === 'logits');
+    const metaVocab = logitsMeta?.isTensor ? logitsMeta.shape[2] : undefined;
+    const vocabSize = typeof metaVocab === 'number' ? metaVocab : numbers.vocab;
+    if (vocabSize === undefined) throw new ModelLoadError(`${dir}: vocabulary size unknown (symbolic logits and no vocab_size in config.json)`);
+
+    const decoder = new OnnxTextDecoder({ layout, first, next, vocabSize });
+    return {
+      id: files.id,
+      preprocess,
+      defaults,
+      encoder,
+      decoder,
+      tokenizer,
+      layout,
+      close: async () => {
+        await Promise.all(sessions.map((s) => s.release()));
+      },
+    };
+  } catch (err) {
+    await Promise.all(sessions.map((s) => s.release()));
+    throw err;
+  }
+}

@@ -1,0 +1,174 @@
+import * as ort from 'onnxruntime-node';
+import type { DecoderLayout, DecoderSignature, PastInput } from './decoder-signature';
+import type { DecoderSession } from './generation';
+
+/** One image's encoder output: [seq, hidden] row-major. */
+export interface EncoderState {
+  readonly data: Float32Array;
+  readonly seq: number;
+  readonly hidden: number;
+}
+
+/** A decoder graph and its signature. */
+export interface DecoderGraph {
+  readonly session: ort.InferenceSession;
+  readonly sig: DecoderSignature;
+}
+
+/** The decoder graphs of one model, as the loader found them. */
+export interface DecoderGraphs {
+  readonly layout: DecoderLayout;
+  /** Runs the first step (and every step when not using the cache). */
+  readonly first: DecoderGraph;
+  /** Runs the later steps with past key/values; the same graph as `first` for merged and with-past layouts, undefined for no-past. */
+  readonly next: DecoderGraph | undefined;
+  readonly vocabSize: number;
+}
+
+/**
+ * Drives an ONNX text decoder for the search algorithms (see {@link DecoderSession}). With the
+ * cache, the first step feeds the start tokens with empty (0-length) pasts and every later step
+ * feeds only the new token with the past keys/values the previous step returned; without it,
+ * every step feeds the whole sequence (the reference the cached path must match).
+ */
+export class OnnxTextDecoder {
+  constructor(private readonly graphs: DecoderGraphs) {}
+
+  get layout(): DecoderLayout {
+    return this.graphs.layout;
+  }
+
+  get vocabSize(): number {
+    return this.graphs.vocabSize;
+  }
+
+  /** Whether past key/values can be reused between steps. */
+  get canCache(): boolean {
+    return this.graphs.next !== undefined;
+  }
+
+  /** A decoding session over one image; `useCache` false re-reads the whole sequence each step. */
+  open(encoder: EncoderState, useCache = true): DecoderSession {
+    return new OnnxDecoderSession(this.graphs, encoder, useCache && this.canCache);
+  }
+}
+
+function ones(n: number): BigInt64Array {
+  return new BigInt64Array(n).fill(1n);
+}
+
+function tileRows(data: Float32Array, rowSize: number, rows: number): Float32Array {
+  if (rows === 1 && data.length === rowSize) return data;
+  const out = new Float32Array(rowSize * rows);
+  for (let r = 0; r < rows; r++) out.set(data.subarray(0, rowSize), r * rowSize);
+  return out;
+}
+
+class OnnxDecoderSession implements DecoderSession {
+  readonly vocabSize: number;
+  private rows = 1;
+  /** Tokens already in the cache (0 before the first step). */
+  private fed = 0;
+  /** Past key/values by input name: self-attention ones change every step, cross-attention ones never after the first. */
+  private readonly past = new Map<string, ort.Tensor>();
+  private encoderTensor: ort.Tensor | undefined;
+
+  constructor(
+    private readonly graphs: DecoderGraphs,
+    private readonly encoder: EncoderState,
+    private readonly useCache: boolean,
+  ) {
+    this.vocabSize = graphs.vocabSize;
+  }
+
+  async step(sequences: readonly (readonly number[])[]): Promise<Float32Array> {
+    const rows = sequences.length;
+    if (rows !== this.rows) throw new Error(`decoder session holds ${this.rows} rows, got ${rows}`);
+    const cached = this.useCache && this.fed > 0;
+    const graph = cached ? (this.graphs.next as DecoderGraph) : this.graphs.first;
+    const pastLen = cached ? this.fed : 0;
+    const n = sequences[0].length - pastLen;
+    if (n <= 0) throw new Error('decoder step without new tokens');
+
+    const ids = new BigInt64Array(rows * n);
+    sequences.forEach((seq, r) => {
+      for (let i = 0; i < n; i++) ids[r * n + i] = BigInt(seq[pastLen + i]);
+    });
+    const sig = graph.sig;
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor('int64', ids, [rows, n]),
+      [sig.encoderHiddenStates]: this.encoderFor(rows),
+    };
+    if (sig.attentionMask) feeds[sig.attentionMask] = new ort.Tensor('int64', ones(rows * (pastLen + n)), [rows, pastLen + n]);
+    if (sig.encoderAttentionMask) {
+      feeds[sig.encoderAttentionMask] = new ort.Tensor('int64', ones(rows * this.encoder.seq), [rows, this.encoder.seq]);
+    }
+    if (sig.positionIds) {
+      const pos = new BigInt64Array(rows * n);
+      for (let r = 0; r < rows; r++) for (let i = 0; i < n; i++) pos[r * n + i] = BigInt(pastLen + i);
+      feeds[sig.positionIds] = new ort.Tensor('int64', pos, [rows, n]);
+    }
+    if (sig.useCacheBranch) feeds.use_cache_branch = new ort.Tensor('bool', new Uint8Array([cached ? 1 : 0]), [1]);
+    for (const p of sig.past) {
+      feeds[p.name] = (cached ? this.past.get(p.name) : undefined) ?? emptyPast(p, rows);
+    }
+
+    const out = await graph.session.run(feeds);
+    const logits = out.logits;
+    const V = this.vocabSize;
+    const [lr, ln, lv] = logits.dims;
+    if (lr !== rows || ln !== n || lv !== V) throw new Error(`decoder returned logits [${logits.dims.join(', ')}], expected [${rows}, ${n}, ${V}]`);
+    const data = logits.data as Float32Array;
+    const last = new Float32Array(rows * V);
+    for (let r = 0; r < rows; r++) last.set(data.subarray((r * n + n - 1) * V, (r * n + n) * V), r * V);
+
+    if (this.useCache) {
+      // Keep what the with-past graph will need: every past on the first step, then only the
+      // self-attention ones (Optimum's merged graphs re-emit cross-attention pasts as constants).
+      for (const p of (this.graphs.next as DecoderGraph).sig.past) {
+        if (cached && p.cross) continue;
+        const present = out[p.name.replace(/^past_key_values\./, 'present.')];
+        if (!present) throw new Error(`decoder did not return the present of ${p.name}`);
+        this.past.set(p.name, present);
+      }
+      this.fed = sequences[0].length;
+    }
+    return last;
+  }
+
+  reorder(sources: readonly number[]): void {
+    const rows = sources.length;
+    for (const [name, t] of this.past) {
+      const [r, heads, len, dim] = t.dims;
+      const rowSize = heads * len * dim;
+      const src = t.data as Float32Array;
+      const cross = /\.encoder\./.test(name);
+      // Cross-attention pasts depend only on the image, identical in every row: resize, no gather.
+      if (cross && rows === r) continue;
+      const out = new Float32Array(rows * rowSize);
+      sources.forEach((s, i) => {
+        const from = cross ? 0 : s;
+        out.set(src.subarray(from * rowSize, (from + 1) * rowSize), i * rowSize);
+      });
+      this.past.set(name, new ort.Tensor('float32', out, [rows, heads, len, dim]));
+    }
+    this.rows = rows;
+  }
+
+  dispose(): void {
+    this.past.clear();
+    this.encoderTensor = undefined;
+  }
+
+  private encoderFor(rows: number): ort.Tensor {
+    if (this.encoderTensor?.dims[0] !== rows) {
+      const { data, seq, hidden } = this.encoder;
+      this.encoderTensor = new ort.Tensor('float32', tileRows(data, seq * hidden, rows), [rows, seq, hidden]);
+    }
+    return this.encoderTensor;
+  }
+}
+
+function emptyPast(p: PastInput, rows: number): ort.Tensor {
+  return new ort.Tensor('float32', new Float32Array(0), [rows, p.heads, 0, p.headDim]);
+}

@@ -1,0 +1,128 @@
+/** @jest-environment ./services/embedder/test/helpers/ort-environment.js */
+/**
+ * Decoding through real ONNX Runtime sessions: a constructed decoder with known greedy and beam
+ * captions in every decoder layout, and the random-weight tiny fixtures of both models, where
+ * cached (past key/values) and uncached decoding must produce identical tokens.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Captioner } from '../src/domain/captioner';
+import { decodeImage } from '../src/domain/image-decoder';
+import { search } from '../src/domain/generation';
+import { resolveOptions, searchParams } from '../src/domain/generation-config';
+import { loadCaptionModel, locateModelFiles, type CaptionModel } from '../src/domain/model-loader';
+import { preprocess } from '../src/domain/preprocess';
+import {
+  BEAM_CAPTION,
+  BLIP_MODEL_ID,
+  GREEDY_CAPTION,
+  VIT_GPT2_MODEL_ID,
+  buildTableModel,
+  removeDir,
+  startCaptioner,
+  tempDir,
+  tinyModelsDir,
+  variantFolder,
+} from './support/models';
+
+const PHOTO = fs.readFileSync(path.join(__dirname, 'fixtures/photos/astronaut.jpg'));
+const rt = { intraOpThreads: 1, interOpThreads: 1 };
+
+describe('constructed table decoder: known greedy and beam captions', () => {
+  let root: string;
+  let captioner: Captioner;
+  const layouts = {
+    'test/merged': { variants: ['merged'], layout: 'merged-with-past' },
+    'test/separate': { variants: ['no-past', 'with-past'], layout: 'separate-with-past' },
+    'test/no-past': { variants: ['no-past'], layout: 'no-past' },
+  } as const;
+
+  beforeAll(async () => {
+    root = tempDir('table');
+    for (const [id, { variants }] of Object.entries(layouts)) buildTableModel(path.join(root, id), variants);
+    // A single with-past graph and no use_cache_branch: started with 0-length pasts.
+    const single = path.join(root, 'test/with-past');
+    buildTableModel(single, ['with-past']);
+    fs.renameSync(path.join(single, 'onnx/decoder_with_past_model.onnx'), path.join(single, 'onnx/decoder_model.onnx'));
+    captioner = await startCaptioner(root, [...Object.keys(layouts), 'test/with-past'], { cacheSize: 0 });
+  });
+  afterAll(async () => {
+    await captioner.close();
+    removeDir(root);
+  });
+
+  it('finds each layout', () => {
+    expect(Object.fromEntries(captioner.list().map((m) => [m.id, m.decoderLayout]))).toEqual({
+      'test/merged': 'merged-with-past',
+      'test/separate': 'separate-with-past',
+      'test/no-past': 'no-past',
+      'test/with-past': 'with-past',
+    });
+  });
+
+  it.each(['test/merged', 'test/separate', 'test/no-past', 'test/with-past'])('%s: greedy and beam search give their known captions, cached or not', async (model) => {
+    for (const kvCache of [true, false]) {
+      const g = await captioner.caption({ image: PHOTO, model, options: { numBeams: 1 }, kvCache });
+      const b = await captioner.caption({ image: PHOTO, model, options: { numBeams: 2 }, kvCache });
+      expect([g.caption, b.caption]).toEqual([GREEDY_CAPTION, BEAM_CAPTION]);
+      expect(g.tokens).toHaveLength(3);
+    }
+  });
+
+  it('max_new_tokens and min_new_tokens bound the caption', async () => {
+    const short = await captioner.caption({ image: PHOTO, model: 'test/merged', options: { maxNewTokens: 2 } });
+    expect(short.caption).toBe('a dog');
+    // [SEP] banned for 4 tokens: a dog runs, then runs' next best (the) instead of [SEP], then cat, sleeps.
+    const long = await captioner.caption({ image: PHOTO, model: 'test/merged', options: { minNewTokens: 4 } });
+    expect(long.caption).toBe('a dog runs the cat sleeps');
+  });
+});
+
+describe('tiny random-weight fixtures: cached decoding equals uncached decoding', () => {
+  let root: string;
+  let tiny: string;
+  const models: CaptionModel[] = [];
+
+  beforeAll(async () => {
+    tiny = await tinyModelsDir();
+    root = tempDir('layouts');
+    for (const id of [BLIP_MODEL_ID, VIT_GPT2_MODEL_ID]) {
+      variantFolder(path.join(tiny, id), path.join(root, 'separate', id), {
+        'decoder_model.onnx': 'decoder_model.onnx',
+        'decoder_with_past_model.onnx': 'decoder_with_past_model.onnx',
+      });
+    }
+  });
+  afterAll(async () => {
+    await Promise.all(models.map((m) => m.close()));
+    removeDir(root);
+  });
+
+  async function tokens(dir: string, id: string, numBeams: number, cache: boolean): Promise<{ layout: string; tokens: number[] }> {
+    const m = await loadCaptionModel(locateModelFiles(dir, id), rt);
+    models.push(m);
+    const img = await decodeImage(PHOTO, { maxBytes: 1e6, maxPixels: 1e7 });
+    const { pixels } = await preprocess(img, m.preprocess, { alpha: 'drop', resizer: 'pil' });
+    const [enc] = await m.encoder.encode([pixels], m.preprocess.height, m.preprocess.width);
+    // min_new_tokens keeps random weights from ending at once, so the comparison covers many steps.
+    const o = resolveOptions(m.defaults, { numBeams, maxNewTokens: 12, minNewTokens: 12 }, { maxNewTokens: 64, maxBeams: 8 });
+    const r = await search(m.decoder.open(enc, cache), searchParams(m.defaults, o));
+    return { layout: m.layout, tokens: r.tokens };
+  }
+
+  it.each([
+    [BLIP_MODEL_ID, 1],
+    [BLIP_MODEL_ID, 3],
+    [VIT_GPT2_MODEL_ID, 1],
+    [VIT_GPT2_MODEL_ID, 3],
+  ])('%s, %i beam(s): same tokens with and without past key/values, merged and separate', async (id, beams) => {
+    const merged = await tokens(tiny, id, beams, true);
+    const uncached = await tokens(tiny, id, beams, false);
+    const separate = await tokens(path.join(root, 'separate'), id, beams, true);
+    expect(merged.layout).toBe('merged-with-past');
+    expect(separate.layout).toBe('separate-with-past');
+    expect(merged.tokens).toHaveLength(12);
+    expect(uncached.tokens).toEqual(merged.tokens);
+    expect(separate.tokens).toEqual(merged.tokens);
+  });
+});
