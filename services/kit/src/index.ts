@@ -11,3 +11,4 @@ export * from './grpc/server';
 export * from './grpc/service-runner';
 export * from './lifecycle/shutdown';
 export * from './jobs/reindex-queue';
+export * from './text/bleu';
