@@ -6,6 +6,8 @@ const project = (name, roots) => ({
   roots,
   transform,
   testEnvironment: 'node',
+  // onnxruntime-node's native outputs must pass instanceof checks inside jest's sandbox.
+  setupFiles: ['<rootDir>/tools/src/testing/typed-array-realm.ts'],
   testMatch: ['**/?(*.)test.ts'],
   moduleFileExtensions: ['ts', 'js', 'json'],
 });
