@@ -2,7 +2,8 @@
  * Caption tokenization for BM25, applied identically to captions and query text:
  * 1. Unicode NFKD, combining marks removed (café -> cafe), lower case;
  * 2. split on every character that is not a letter or a digit (\p{L}, \p{N});
- * 3. English stop words dropped (the short list below: articles, auxiliaries, prepositions);
+ * 3. English stop words dropped (the short list below: articles, auxiliaries, prepositions), and
+ *    single letters (possessive debris such as the "s" of "dog's");
  * 4. Harman's "S" stemmer folds plurals: -ies -> -y, -es -> -e, -s -> "" (not after u/s),
  *    only for tokens longer than 3 characters.
  */
@@ -33,7 +34,8 @@ const MARKS = /\p{M}+/gu;
 export function tokenize(text: string): string[] {
   const out: string[] = [];
   for (const raw of text.normalize('NFKD').replace(MARKS, '').toLowerCase().split(SPLIT)) {
-    if (raw.length === 0 || STOP_WORDS.has(raw)) continue;
+    // Single letters are mostly possessive or contraction debris ("dog's" -> "dog", "s").
+    if (raw.length === 0 || STOP_WORDS.has(raw) || (raw.length === 1 && !/\d/.test(raw))) continue;
     out.push(sStem(raw));
   }
   return out;
