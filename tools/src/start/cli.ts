@@ -21,7 +21,8 @@ const DEFAULT_MODEL_FILES = [
   'nlpconnect/vit-gpt2-image-captioning/onnx/encoder_model.onnx',
 ];
 
-async function prepareModels(cfg: StartConfig, fixtures: boolean): Promise<NodeJS.ProcessEnv> {
+/** Makes sure the models exist; resolves to the models folder to use. */
+async function prepareModels(cfg: StartConfig, fixtures: boolean): Promise<string> {
   if (fixtures) {
     // Loaded lazily: the builder is only needed for fixture runs.
     const { ensureFixtureModels } = (await import('../fixtures')) as {
@@ -30,7 +31,7 @@ async function prepareModels(cfg: StartConfig, fixtures: boolean): Promise<NodeJ
     const dir = path.join(REPO_ROOT, '.models/fixtures-tiny');
     say(`building tiny fixture models in ${path.relative(process.cwd(), dir) || dir} (random weights: captions are gibberish)`);
     await ensureFixtureModels(dir, 'tiny');
-    return { MODELS_DIR: dir };
+    return dir;
   }
   const missing = DEFAULT_MODEL_FILES.filter((f) => !fs.existsSync(path.join(cfg.MODELS_DIR, f)));
   if (missing.length > 0) {
@@ -44,7 +45,7 @@ async function prepareModels(cfg: StartConfig, fixtures: boolean): Promise<NodeJ
       process.exit(1);
     }
   }
-  return {};
+  return cfg.MODELS_DIR;
 }
 
 async function main(): Promise<void> {
@@ -64,8 +65,8 @@ async function main(): Promise<void> {
     console.error(problem);
     process.exit(1);
   }
-  const extra = await prepareModels(cfg, fixtures);
-  const env = childEnv(cfg, { ...processEnv(), ...extra });
+  const modelsDir = await prepareModels(cfg, fixtures);
+  const env = childEnv({ ...cfg, MODELS_DIR: modelsDir }, processEnv());
 
   const system = new System({
     env,
