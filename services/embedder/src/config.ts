@@ -17,6 +17,8 @@ export const schema = {
   EMBEDDER_INTRA_OP_THREADS: env.int(0, 0, 256),
   /** ONNX Runtime inter-op threads; 0 = ORT's default (unused with sequential execution). */
   EMBEDDER_INTER_OP_THREADS: env.int(0, 0, 256),
+  /** Let idle ORT intra-op threads spin-wait (lower wake-up latency, but they steal the cores the event loop needs). */
+  EMBEDDER_INTRA_OP_SPINNING: env.bool(false),
   /** Most texts in one model run. */
   EMBEDDER_MAX_BATCH: env.int(32, 1, 4096),
   /** Most padded tokens (texts x longest text) in one model run. */

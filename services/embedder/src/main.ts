@@ -33,7 +33,11 @@ async function main(): Promise<void> {
       maxWaitMs: config.EMBEDDER_MAX_WAIT_MS,
       queueLimit: config.EMBEDDER_QUEUE_LIMIT,
     },
-    { intraOp: config.EMBEDDER_INTRA_OP_THREADS, interOp: config.EMBEDDER_INTER_OP_THREADS },
+    {
+      intraOp: config.EMBEDDER_INTRA_OP_THREADS,
+      interOp: config.EMBEDDER_INTER_OP_THREADS,
+      spinning: config.EMBEDDER_INTRA_OP_SPINNING,
+    },
   );
   const { server, health } = buildServer({ log, embedder });
   await runGrpcService({

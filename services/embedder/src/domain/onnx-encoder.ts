@@ -7,6 +7,12 @@ import type { TokenEmbeddings } from './pooling';
 export interface OrtThreads {
   readonly intraOp: number;
   readonly interOp: number;
+  /**
+   * Whether idle intra-op threads spin-wait for the next run (ORT's default). Off by default here:
+   * spinning threads take the cores the Node main thread needs to decode, tokenize and answer
+   * calls between runs, which in the service costs far more than the wake-up latency it saves.
+   */
+  readonly spinning?: boolean;
 }
 
 /** The output names a transformer export may give its token embeddings, in order of preference. */
@@ -19,6 +25,7 @@ export function sessionOptions(threads: OrtThreads): ort.InferenceSession.Sessio
     executionMode: 'sequential',
     ...(threads.intraOp > 0 && { intraOpNumThreads: threads.intraOp }),
     ...(threads.interOp > 0 && { interOpNumThreads: threads.interOp }),
+    extra: { session: { intra_op: { allow_spinning: threads.spinning ? '1' : '0' } } },
   };
 }
 

@@ -1,0 +1,307 @@
+/**
+ * Embedder benchmark: `npx tsx services/embedder/bench/embedder.bench.ts [--quick]` (or `pnpm bench`).
+ *
+ * Model: the full-size all-MiniLM-L6-v2 fixture (6 layers, hidden 384, 12 heads, FFN 1536, vocab
+ * 30522, random weights), built on demand into `.models/fixtures-full`. Texts: Flickr8k captions
+ * from ../shared/datasets when present, otherwise generated caption-like sentences.
+ *
+ * All baselines are measured in the same run, on the same ONNX file:
+ * 1. raw onnxruntime-node in-process: pre-tokenized, pre-padded batches, `session.run` only, at
+ *    batch sizes 1..64; the best one is the baseline;
+ * 2. the service: a real gRPC server (in this process, default configuration) and a real client,
+ *    16 concurrent callers sending one text per call;
+ * 3. `@huggingface/transformers` feature-extraction pipeline in-process (offline, same folder),
+ *    16 concurrent callers, one text per call;
+ * 4. latency: one query at a time, p50 through the service vs p50 of a raw batch-1 `session.run`.
+ * Prints a markdown table and writes docs/bench/embedder.json.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { bindServer, createClient, createLogger, loadEmbedderProto, REPO_ROOT, unaryCall } from '@tit/kit';
+import type { FeatureExtractionPipeline } from '@huggingface/transformers';
+import { ensureFixtureModels, MINILM_MODEL_ID } from '@tit/tools/src/fixtures';
+import { loadServiceConfig } from '../src/config';
+import { Embedder } from '../src/domain/embedder';
+import { readModelSpec } from '../src/domain/model-files';
+import { sessionOptions } from '../src/domain/onnx-encoder';
+import { padBatch, TextTokenizer } from '../src/domain/text-tokenizer';
+import { buildServer } from '../src/server';
+
+const QUICK = process.argv.includes('--quick');
+const N_TEXTS = QUICK ? 256 : 1536;
+const ROUNDS = QUICK ? 1 : 2;
+const N_LATENCY = QUICK ? 60 : 300;
+const BATCH_SIZES = QUICK ? [8, 16, 32] : [1, 8, 16, 32, 64];
+const CONCURRENCY = 16;
+const MODELS_DIR = path.join(REPO_ROOT, '.models', 'fixtures-full');
+const CAPTIONS = path.resolve(REPO_ROOT, '../shared/datasets/flickr8k-full/captions.txt');
+
+interface Figure {
+  metric: string;
+  value: number;
+  unit: string;
+  baseline?: string;
+  ratio?: number;
+  target?: string;
+  met?: boolean;
+}
+
+function loadTexts(n: number): { texts: string[]; source: string } {
+  if (fs.existsSync(CAPTIONS)) {
+    const lines = fs.readFileSync(CAPTIONS, 'utf8').split('\n').slice(1).filter(Boolean);
+    const texts = lines.map((l) => l.slice(l.indexOf(',') + 1).replace(/^"|"$/g, '').trim());
+    // Every 7th caption: a spread over the whole file rather than the first images' five captions.
+    return { texts: Array.from({ length: n }, (_, i) => texts[(i * 7) % texts.length]), source: 'Flickr8k captions' };
+  }
+  console.log(`(${CAPTIONS} not found: using generated caption-like sentences)`);
+  const who = ['A dog', 'Two children', 'A man in a red shirt', 'A woman', 'A group of people', 'A black and white dog', 'A little girl'];
+  const what = ['runs along', 'is playing on', 'jumps over', 'sits near', 'walks across', 'is climbing', 'stands in front of'];
+  const where = ['the beach', 'a grassy field', 'a busy street', 'the snow', 'a wooden fence', 'a large rock', 'the water'];
+  let s = 42;
+  const pick = <T>(xs: T[]): T => xs[(s = (s * 1103515245 + 12345) % 2 ** 31) % xs.length];
+  return { texts: Array.from({ length: n }, () => `${pick(who)} ${pick(what)} ${pick(where)} .`), source: 'generated sentences' };
+}
+
+const now = (): number => performance.now();
+const p50 = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Runs `n` calls with `concurrency` callers; returns the elapsed ms. */
+async function drive(n: number, concurrency: number, call: (i: number) => Promise<unknown>): Promise<number> {
+  let next = 0;
+  const t0 = now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let i = next++; i < n; i = next++) await call(i);
+    }),
+  );
+  return now() - t0;
+}
+
+function feedsOf(rows: number[][], padId: number, withTypes: boolean): Record<string, ort.Tensor> {
+  const b = padBatch(rows, padId);
+  const dims = [b.batch, b.seqLen];
+  return {
+    input_ids: new ort.Tensor('int64', b.ids, dims),
+    attention_mask: new ort.Tensor('int64', BigInt64Array.from(b.mask, (m) => BigInt(m)), dims),
+    ...(withTypes && { token_type_ids: new ort.Tensor('int64', new BigInt64Array(b.batch * b.seqLen), dims) }),
+  };
+}
+
+async function main(): Promise<void> {
+  console.log(`embedder bench${QUICK ? ' (quick)' : ''}: ${os.cpus().length} CPUs, Node ${process.version}`);
+  const ensured = await ensureFixtureModels(MODELS_DIR, 'full', { models: [MINILM_MODEL_ID] });
+  console.log(`full-size fixture: ${ensured[0].status} (${ensured[0].dir})`);
+  const config = loadServiceConfig({ MODELS_DIR, LOG_LEVEL: 'silent' });
+  const threads = {
+    intraOp: config.EMBEDDER_INTRA_OP_THREADS,
+    interOp: config.EMBEDDER_INTER_OP_THREADS,
+    spinning: config.EMBEDDER_INTRA_OP_SPINNING,
+  };
+  const spec = readModelSpec(MODELS_DIR, MINILM_MODEL_ID, config.EMBEDDER_ONNX_FILE);
+  const tokenizer = new TextTokenizer(spec.tokenizerJson, spec.tokenizerConfig, spec.maxTokens);
+  const { texts, source } = loadTexts(N_TEXTS);
+  const rows = texts.map((t) => tokenizer.encode(t));
+  const meanTokens = rows.reduce((s, r) => s + r.length, 0) / rows.length;
+  console.log(`${N_TEXTS} ${source}, ${meanTokens.toFixed(1)} word pieces on average`);
+
+  // 1. Raw onnxruntime-node: sweep batch sizes with the service's session options and with ORT's
+  // defaults (spinning threads); the fastest combination is the baseline.
+  const rawSessions = {
+    service: await ort.InferenceSession.create(spec.onnxPath, sessionOptions(threads)),
+    'ORT defaults': await ort.InferenceSession.create(spec.onnxPath, { graphOptimizationLevel: 'all' }),
+  };
+  const withTypes = rawSessions.service.inputNames.includes('token_type_ids');
+  const batchesOf = (bs: number): Record<string, ort.Tensor>[] => {
+    const out: Record<string, ort.Tensor>[] = [];
+    for (let i = 0; i < rows.length; i += bs) out.push(feedsOf(rows.slice(i, i + bs), tokenizer.padId, withTypes));
+    return out;
+  };
+  const rawPass = async (session: ort.InferenceSession, batches: Record<string, ort.Tensor>[]): Promise<number> => {
+    const t0 = now();
+    for (const feeds of batches) await session.run(feeds);
+    return now() - t0;
+  };
+  const sweep: Record<string, number> = {};
+  let best = { key: '', session: rawSessions.service, batches: [] as Record<string, ort.Tensor>[], rate: 0 };
+  for (const bs of BATCH_SIZES) {
+    const batches = batchesOf(bs);
+    for (const [name, session] of Object.entries(rawSessions)) {
+      await session.run(batches[0]);
+      const rate = (rows.length / (await rawPass(session, batches))) * 1000;
+      const key = `batch ${bs}, ${name}`;
+      sweep[key] = +rate.toFixed(1);
+      console.log(`  raw session.run, ${key}: ${rate.toFixed(0)} texts/s`);
+      if (rate > best.rate) best = { key, session, batches, rate };
+    }
+  }
+  console.log(`  raw baseline: ${best.key}`);
+
+  // 2. The service over gRPC.
+  const embedder = new Embedder(
+    [spec],
+    { maxTexts: config.EMBEDDER_MAX_TEXTS, maxChars: config.EMBEDDER_MAX_CHARS },
+    {
+      maxBatch: config.EMBEDDER_MAX_BATCH,
+      maxBatchTokens: config.EMBEDDER_MAX_BATCH_TOKENS,
+      maxWaitMs: config.EMBEDDER_MAX_WAIT_MS,
+      queueLimit: config.EMBEDDER_QUEUE_LIMIT,
+    },
+    threads,
+  );
+  const { server } = buildServer({ log: createLogger('embedder-bench', 'silent'), embedder });
+  const port = await bindServer(server, '127.0.0.1', 0);
+  await embedder.start();
+  const client = createClient(loadEmbedderProto().embedder.v1.EmbedderService, `127.0.0.1:${port}`);
+  const embed = (t: string[]) => unaryCall(client, client.embed.bind(client), { texts: t, model: '' }, { deadline: 120_000 });
+  await drive(64, CONCURRENCY, (i) => embed([texts[i]])); // warm the channel and the batcher
+
+  // 3. The @huggingface/transformers feature-extraction pipeline on the same ONNX file.
+  let extractor: FeatureExtractionPipeline | undefined;
+  let hfError: string | undefined;
+  try {
+    const t = await import('@huggingface/transformers');
+    t.env.localModelPath = `${MODELS_DIR}${path.sep}`;
+    t.env.allowRemoteModels = false;
+    t.env.allowLocalModels = true;
+    extractor = await t.pipeline('feature-extraction', MINILM_MODEL_ID, { dtype: 'fp32' });
+    await drive(64, CONCURRENCY, (i) => extractor!(texts[i], { pooling: 'mean', normalize: true }));
+  } catch (err) {
+    hfError = (err as Error).message;
+    console.log(`  transformers.js pipeline could not run: ${hfError}`);
+  }
+
+  // Interleaved rounds, so load changes on a shared machine hit every contender alike.
+  const totals = { raw: 0, service: 0, hf: 0, bulk: 0 };
+  const statsBefore = embedder.stats()[MINILM_MODEL_ID];
+  for (let r = 0; r < ROUNDS; r++) {
+    totals.raw += await rawPass(best.session, best.batches);
+    totals.service += await drive(N_TEXTS, CONCURRENCY, (i) => embed([texts[i]]));
+    const ex = extractor;
+    if (ex) totals.hf += await drive(N_TEXTS, CONCURRENCY, (i) => ex(texts[i], { pooling: 'mean', normalize: true }));
+    totals.bulk += await drive(N_TEXTS / 32, 4, (i) => embed(texts.slice(i * 32, i * 32 + 32)));
+    console.log(`  round ${r + 1}/${ROUNDS} done`);
+  }
+  const st = embedder.stats()[MINILM_MODEL_ID];
+  const meanBatch = (st.items - statsBefore.items) / (st.batches - statsBefore.batches);
+  const rate = (ms: number): number => ((N_TEXTS * ROUNDS) / ms) * 1000;
+  const rawBest = rate(totals.raw);
+  const service = rate(totals.service);
+  const bulk = rate(totals.bulk);
+  const hf = extractor ? rate(totals.hf) : undefined;
+  console.log(`  raw ${rawBest.toFixed(0)}, service ${service.toFixed(0)} (mean batch ${meanBatch.toFixed(1)}), bulk ${bulk.toFixed(0)}${hf ? `, transformers.js ${hf.toFixed(0)}` : ''} texts/s`);
+
+  // 4. Latency of one query at a time: raw batch-1 session.run and the service, alternately.
+  const svcLat: number[] = [];
+  const rawLat: number[] = [];
+  for (let i = 0; i < N_LATENCY; i++) {
+    const feeds = feedsOf([rows[i]], tokenizer.padId, withTypes);
+    let t0 = now();
+    await rawSessions.service.run(feeds);
+    rawLat.push(now() - t0);
+    t0 = now();
+    await embed([texts[i]]);
+    svcLat.push(now() - t0);
+  }
+  const overhead = p50(svcLat) - p50(rawLat);
+  console.log(`  latency p50: service ${p50(svcLat).toFixed(2)} ms, raw session.run ${p50(rawLat).toFixed(2)} ms`);
+
+  // Same vectors as transformers.js (an independent tokenizer + pooling implementation)?
+  let parity: number | undefined;
+  const parityTexts = texts.slice(0, 32);
+  if (extractor) {
+    const ours = await embed(parityTexts);
+    const mine = new Float32Array(ours.vectors.buffer.slice(ours.vectors.byteOffset, ours.vectors.byteOffset + ours.vectors.byteLength));
+    const theirs = (await extractor(parityTexts, { pooling: 'mean', normalize: true })).data as Float32Array;
+    parity = mine.reduce((m, x, i) => Math.max(m, Math.abs(x - theirs[i])), 0);
+    console.log(`  max |service - transformers.js| over ${parityTexts.length} vectors: ${parity.toExponential(2)}`);
+    await extractor.dispose();
+  }
+  client.close();
+  await new Promise<void>((r) => server.tryShutdown(() => r()));
+  await embedder.close();
+  for (const s of Object.values(rawSessions)) await s.release();
+  const bestBatch = best.key;
+
+  const figures: Figure[] = [
+    {
+      metric: `service throughput, ${CONCURRENCY} callers x 1 text, vs raw onnxruntime-node (best: ${bestBatch})`,
+      value: +service.toFixed(1),
+      unit: 'texts/s',
+      baseline: `${rawBest.toFixed(1)} texts/s`,
+      ratio: +(service / rawBest).toFixed(3),
+      target: '>= 0.9',
+      met: service / rawBest >= 0.9,
+    },
+    ...(hf === undefined
+      ? []
+      : [
+          {
+            metric: `service throughput vs @huggingface/transformers pipeline, ${CONCURRENCY} callers x 1 text`,
+            value: +service.toFixed(1),
+            unit: 'texts/s',
+            baseline: `${hf.toFixed(1)} texts/s`,
+            ratio: +(service / hf).toFixed(3),
+            target: '>= 1.5',
+            met: service / hf >= 1.5,
+          },
+        ]),
+    {
+      metric: 'p50 latency overhead of one query over raw session.run (batch 1)',
+      value: +overhead.toFixed(3),
+      unit: 'ms',
+      baseline: `${p50(rawLat).toFixed(3)} ms raw, ${p50(svcLat).toFixed(3)} ms service`,
+      target: '<= 1 ms',
+      met: overhead <= 1,
+    },
+    {
+      metric: 'service throughput, 4 callers x 32 texts, vs raw best batch',
+      value: +bulk.toFixed(1),
+      unit: 'texts/s',
+      baseline: `${rawBest.toFixed(1)} texts/s`,
+      ratio: +(bulk / rawBest).toFixed(3),
+    },
+    ...(parity === undefined ? [] : [{ metric: 'max abs difference to transformers.js vectors (32 texts)', value: parity, unit: '' }]),
+  ];
+
+  console.log('\n| figure | value | baseline | ratio | target | met |\n| --- | --- | --- | --- | --- | --- |');
+  for (const f of figures) {
+    console.log(`| ${f.metric} | ${f.value} ${f.unit} | ${f.baseline ?? ''} | ${f.ratio ?? ''} | ${f.target ?? ''} | ${f.met === undefined ? '' : f.met ? 'yes' : 'no'} |`);
+  }
+  const out = path.join(REPO_ROOT, 'docs/bench/embedder.json');
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(
+    out,
+    `${JSON.stringify(
+      {
+        command: `npx tsx services/embedder/bench/embedder.bench.ts${QUICK ? ' --quick' : ''}`,
+        date: new Date().toISOString(),
+        machine: `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`,
+        model: `${MINILM_MODEL_ID} full-size fixture (random weights), ${spec.onnxPath.replace(REPO_ROOT + path.sep, '')}`,
+        texts: { count: N_TEXTS, source, meanWordPieces: +meanTokens.toFixed(1) },
+        config: {
+          maxBatch: config.EMBEDDER_MAX_BATCH,
+          maxBatchTokens: config.EMBEDDER_MAX_BATCH_TOKENS,
+          maxWaitMs: config.EMBEDDER_MAX_WAIT_MS,
+          intraOpThreads: threads.intraOp || 'ORT default',
+          intraOpSpinning: threads.spinning,
+        },
+        rawSweepTextsPerSecond: sweep,
+        loadAverage: os.loadavg().map((l) => +l.toFixed(2)),
+        serviceMeanBatch: +meanBatch.toFixed(2),
+        latencyMs: { serviceP50: +p50(svcLat).toFixed(3), rawP50: +p50(rawLat).toFixed(3) },
+        ...(hfError && { transformersError: hfError }),
+        figures,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  console.log(`\nwrote ${path.relative(process.cwd(), out)}`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
