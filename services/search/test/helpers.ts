@@ -81,18 +81,18 @@ export async function startSearch(env: Record<string, string>, opts: { start?: b
 const D = { deadline: 10_000 };
 
 export const call = {
-  query: (c: SearchServiceClient, req: QueryRequest): Promise<QueryResponse__Output> => unaryCall(c, c.query, req, D),
+  query: (c: SearchServiceClient, req: QueryRequest): Promise<QueryResponse__Output> => unaryCall(c, c.query.bind(c), req, D),
   begin: (
     c: SearchServiceClient,
     req: { model: string; dimensions: number; dataset?: string; buildKey?: string },
-  ): Promise<GenerationInfo__Output> => unaryCall(c, c.beginGeneration, req, D),
+  ): Promise<GenerationInfo__Output> => unaryCall(c, c.beginGeneration.bind(c), req, D),
   commit: (c: SearchServiceClient, generationId: string): Promise<GenerationInfo__Output> =>
-    unaryCall(c, c.commit, { generationId }, D),
+    unaryCall(c, c.commit.bind(c), { generationId }, D),
   abort: (c: SearchServiceClient, generationId: string): Promise<GenerationInfo__Output> =>
-    unaryCall(c, c.abort, { generationId }, D),
-  rollback: (c: SearchServiceClient): Promise<GenerationInfo__Output> => unaryCall(c, c.rollback, {}, D),
-  stats: (c: SearchServiceClient): Promise<Stats__Output> => unaryCall(c, c.getStats, {}, D),
-  image: (c: SearchServiceClient, imageId: string) => unaryCall(c, c.getImage, { imageId }, D),
+    unaryCall(c, c.abort.bind(c), { generationId }, D),
+  rollback: (c: SearchServiceClient): Promise<GenerationInfo__Output> => unaryCall(c, c.rollback.bind(c), {}, D),
+  stats: (c: SearchServiceClient): Promise<Stats__Output> => unaryCall(c, c.getStats.bind(c), {}, D),
+  image: (c: SearchServiceClient, imageId: string) => unaryCall(c, c.getImage.bind(c), { imageId }, D),
 };
 
 /** An open Upsert stream: write messages, then end() for the response. */
@@ -176,7 +176,7 @@ export function referenceRanking(
   const byImage = new Map<string, number[]>();
   for (const c of corpus) {
     const v = norm(c.vector);
-    const s = v.reduce((acc, x, i) => acc + x * q[i]!, 0);
+    const s = v.reduce((acc, x, i) => acc + x * q[i], 0);
     byImage.set(c.imageId, [...(byImage.get(c.imageId) ?? []), s]);
   }
   return [...byImage]
@@ -197,11 +197,11 @@ export function expectSameRanking(
 ): void {
   expect(hits.length).toBe(ref.length);
   for (let i = 0; i < ref.length; i++) {
-    expect(hits[i]!.score).toBeCloseTo(ref[i]!.score, 5);
+    expect(hits[i].score).toBeCloseTo(ref[i].score, 5);
     // Ids must agree unless two reference scores are too close for float32 to order reliably.
-    const gapBefore = i > 0 ? ref[i - 1]!.score - ref[i]!.score : Infinity;
-    const gapAfter = i + 1 < ref.length ? ref[i]!.score - ref[i + 1]!.score : Infinity;
-    if (Math.min(gapBefore, gapAfter) > 1e-5) expect(hits[i]!.imageId).toBe(ref[i]!.imageId);
+    const gapBefore = i > 0 ? ref[i - 1].score - ref[i].score : Infinity;
+    const gapAfter = i + 1 < ref.length ? ref[i].score - ref[i + 1].score : Infinity;
+    if (Math.min(gapBefore, gapAfter) > 1e-5) expect(hits[i].imageId).toBe(ref[i].imageId);
   }
 }
 

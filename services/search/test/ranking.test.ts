@@ -55,7 +55,7 @@ describe('BM25', () => {
       const got = new Array<number>(docs.length).fill(0);
       hits.docs.forEach((d, i) => (got[d] = hits.scores[i]!));
       const ref = reference(q);
-      got.forEach((g, i) => expect(g).toBeCloseTo(ref[i]!, 5));
+      got.forEach((g, i) => expect(g).toBeCloseTo(ref[i], 5));
       expect(hits.max).toBeCloseTo(Math.max(0, ...ref), 5);
     }
   });
@@ -63,7 +63,7 @@ describe('BM25', () => {
   it('length-normalizes and saturates term frequency', async () => {
     const idx = await Bm25Index.build(docs);
     const hits = idx.score('dog');
-    const score = (d: number): number => hits.scores[Array.from(hits.docs).indexOf(d)]!;
+    const score = (d: number): number => hits.scores[Array.from(hits.docs).indexOf(d)];
     expect(score(1)).toBeGreaterThan(score(0)); // two occurrences beat one
     expect(score(3)).toBeLessThan(3 * score(0)); // three occurrences in a long doc: far from 3x
   });
@@ -102,8 +102,8 @@ describe('lexical and hybrid ranking on a labelled set (server)', () => {
   it('lexical mode ranks by BM25 and returns only images that share a term', async () => {
     const r = await call.query(s.client, { text: 'Dogs in the SNOW', k: 10, mode: 'MODE_LEXICAL' });
     expect(ids(r)).toEqual(['dog-snow', 'dog-beach']);
-    expect(r.hits[0]!.caption).toMatch(/snow/);
-    expect(r.hits[0]!.score).toBeGreaterThan(r.hits[1]!.score);
+    expect(r.hits[0].caption).toMatch(/snow/);
+    expect(r.hits[0].score).toBeGreaterThan(r.hits[1].score);
     expect(ids(await call.query(s.client, { text: 'couch', k: 10, mode: 'MODE_LEXICAL' }))).toEqual(['cat-sofa']);
     expect(ids(await call.query(s.client, { text: 'unicorn', k: 10, mode: 'MODE_LEXICAL' }))).toEqual([]);
   });
@@ -111,17 +111,17 @@ describe('lexical and hybrid ranking on a labelled set (server)', () => {
   it('hybrid mode fuses w·cosine + (1−w)·bm25/max and can reorder dense ties', async () => {
     // Dense alone ties dog-beach and dog-snow (cosine 0.707 each); the word "snow" breaks the tie.
     const dense = await call.query(s.client, { vector: bytesOf(vec('dog')), model: MODEL, k: 2 });
-    expect(dense.hits[0]!.score).toBeCloseTo(dense.hits[1]!.score, 6);
+    expect(dense.hits[0].score).toBeCloseTo(dense.hits[1].score, 6);
     const hybrid = await call.query(s.client, { vector: bytesOf(vec('dog')), model: MODEL, text: 'snow', k: 3, mode: 'MODE_HYBRID' });
-    expect(ids(hybrid)).toEqual(['dog-snow', 'dog-beach', 'cat-sofa'].slice(0, 2).concat(hybrid.hits[2]!.imageId));
-    expect(hybrid.hits[0]!.score).toBeCloseTo(0.7 * Math.SQRT1_2 + 0.3, 5);
-    expect(hybrid.hits[1]!.score).toBeCloseTo(0.7 * Math.SQRT1_2, 5);
+    expect(ids(hybrid)).toEqual(['dog-snow', 'dog-beach', 'cat-sofa'].slice(0, 2).concat(hybrid.hits[2].imageId));
+    expect(hybrid.hits[0].score).toBeCloseTo(0.7 * Math.SQRT1_2 + 0.3, 5);
+    expect(hybrid.hits[1].score).toBeCloseTo(0.7 * Math.SQRT1_2, 5);
 
     // Dense favours the cat, lexical the beach: the fused scores follow the formula exactly.
     const mixed = await call.query(s.client, { vector: bytesOf(vec('cat')), model: MODEL, text: 'beach', k: 2, mode: 'MODE_HYBRID' });
     expect(ids(mixed)).toEqual(['cat-sofa', 'dog-beach']);
-    expect(mixed.hits[0]!.score).toBeCloseTo(0.7 * Math.SQRT1_2, 5);
-    expect(mixed.hits[1]!.score).toBeCloseTo(0.3, 5);
-    expect(mixed.hits[1]!.caption).toBe('a dog runs on the beach');
+    expect(mixed.hits[0].score).toBeCloseTo(0.7 * Math.SQRT1_2, 5);
+    expect(mixed.hits[1].score).toBeCloseTo(0.3, 5);
+    expect(mixed.hits[1].caption).toBe('a dog runs on the beach');
   });
 });

@@ -58,7 +58,7 @@ describe('search server: dense ranking against a brute-force reference', () => {
 
   it('returns each hit with its best caption, all its captions in order, path and hash', async () => {
     const target = corpus.filter((c) => c.imageId === 'img3');
-    const best = target[target.length - 1]!;
+    const best = target[target.length - 1];
     const res = await call.query(s.client, { vector: bytesOf(best.vector), model: MODEL, k: 1 });
     expect(res.hits[0]).toMatchObject({
       imageId: 'img3',
@@ -67,13 +67,13 @@ describe('search server: dense ranking against a brute-force reference', () => {
       imagePath: 'img3.jpg',
       contentHash: 'hash-img3',
     });
-    expect(res.hits[0]!.score).toBeCloseTo(1, 5);
+    expect(res.hits[0].score).toBeCloseTo(1, 5);
   });
 
   it('honours exclusions by image id and by content hash', async () => {
-    const q = corpus[0]!.vector;
+    const q = corpus[0].vector;
     const top = await call.query(s.client, { vector: bytesOf(q), model: MODEL, k: 3 });
-    const [a, b] = [top.hits[0]!.imageId, top.hits[1]!.imageId];
+    const [a, b] = [top.hits[0].imageId, top.hits[1].imageId];
     const res = await call.query(s.client, {
       vector: bytesOf(q),
       model: MODEL,
@@ -150,7 +150,7 @@ describe('search server: generations', () => {
     const oldCorpus = randomCorpus(1, 50, DIMS);
     const newCorpus = randomCorpus(2, 60, DIMS).map((c) => ({ ...c, imageId: `new-${c.imageId}`, id: `new-${c.id}` }));
     const oldId = await index(s.client, MODEL, DIMS, oldCorpus);
-    const q = { vector: bytesOf(newCorpus[0]!.vector), model: MODEL, k: 5 };
+    const q = { vector: bytesOf(newCorpus[0].vector), model: MODEL, k: 5 };
 
     const g = await call.begin(s.client, { model: MODEL, dimensions: DIMS });
     const stream = openUpsert(s.client);
@@ -169,7 +169,7 @@ describe('search server: generations', () => {
     expect(committed).toMatchObject({ state: 'GENERATION_STATE_SERVING', captionCount: newCorpus.length });
     const after = await call.query(s.client, q);
     expect(after.generationId).toBe(g.id);
-    expect(after.hits[0]!.imageId).toBe(newCorpus[0]!.imageId);
+    expect(after.hits[0].imageId).toBe(newCorpus[0].imageId);
 
     const st = await call.stats(s.client);
     expect(st.previous).toMatchObject({ id: oldId, state: 'GENERATION_STATE_PREVIOUS' });
@@ -181,7 +181,7 @@ describe('search server: generations', () => {
   it('abort discards the building generation and leaves the served one untouched', async () => {
     const corpus = randomCorpus(3, 30, DIMS);
     const servedId = await index(s.client, MODEL, DIMS, corpus);
-    const q = { vector: bytesOf(corpus[5]!.vector), model: MODEL, k: 10 };
+    const q = { vector: bytesOf(corpus[5].vector), model: MODEL, k: 10 };
     const before = await call.query(s.client, q);
 
     const g = await call.begin(s.client, { model: MODEL, dimensions: DIMS });
@@ -206,10 +206,10 @@ describe('search server: generations', () => {
     // It re-sends from an earlier checkpoint: no duplicates.
     const res = await upsert(s.client, g.id, corpus.slice(20).map(toItem));
     expect(res.captionCount).toBe(corpus.length);
-    const changed: Caption = { ...corpus[0]!, caption: 'replaced caption' };
+    const changed: Caption = { ...corpus[0], caption: 'replaced caption' };
     await upsert(s.client, g.id, [toItem(changed)]);
     await call.commit(s.client, g.id);
-    const img = await call.image(s.client, corpus[0]!.imageId);
+    const img = await call.image(s.client, corpus[0].imageId);
     expect(img.captions[0]).toBe('replaced caption');
     expect((await call.stats(s.client)).serving!.captionCount).toBe(corpus.length);
     await expect(call.begin(s.client, { model: 'm2', dimensions: DIMS, buildKey: 'job-1' })).resolves.toMatchObject({
@@ -219,7 +219,7 @@ describe('search server: generations', () => {
 
   it('validates upserted items and generations', async () => {
     const g = await call.begin(s.client, { model: MODEL, dimensions: DIMS });
-    const item = toItem(randomCorpus(6, 1, DIMS)[0]!);
+    const item = toItem(randomCorpus(6, 1, DIMS)[0]);
     await expect(upsert(s.client, g.id, [{ ...item, vector: Buffer.alloc(12) }])).rejects.toMatchObject({
       code: status.INVALID_ARGUMENT,
       details: expect.stringMatching(/12 bytes; 8 dimensions need exactly 32/),

@@ -31,8 +31,8 @@ function queries(corpus: Caption[]): QueryRequest[] {
     const v = bytesOf(randomVector(rand, DIMS));
     out.push({ vector: v, model: MODEL, k: 10 });
     out.push({ vector: v, model: MODEL, k: 7, aggregation: 'AGGREGATION_MEAN', threshold: 0.05 });
-    out.push({ vector: v, model: MODEL, k: 5, text: corpus[i * 10]!.caption, mode: 'MODE_HYBRID' });
-    out.push({ text: corpus[i * 7]!.caption, k: 5, mode: 'MODE_LEXICAL', excludeImageIds: [corpus[0]!.imageId] });
+    out.push({ vector: v, model: MODEL, k: 5, text: corpus[i * 10].caption, mode: 'MODE_HYBRID' });
+    out.push({ text: corpus[i * 7].caption, k: 5, mode: 'MODE_LEXICAL', excludeImageIds: [corpus[0].imageId] });
   }
   return out;
 }
@@ -43,7 +43,10 @@ const corpusOf = (seed: number, images: number): Caption[] =>
 
 async function build(corpus: Caption[], id = 'g0000000000001-aaaaaa'): Promise<Generation> {
   const b = new GenerationBuilder(id, MODEL, DIMS, 'ds', 'key', 1, { maxVectors: 1e6, maxCaptionChars: 1000, maxIdChars: 1000 });
-  b.upsert(corpus.map(toItem), 1);
+  b.upsert(
+    corpus.map((c) => ({ id: c.id, imageId: c.imageId, caption: c.caption, vector: bytesOf(c.vector), imagePath: '', contentHash: '', generated: false })),
+    1,
+  );
   return Generation.fromBuilder(b, 2, ranking);
 }
 
