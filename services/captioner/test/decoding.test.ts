@@ -81,7 +81,12 @@ describe('constructed table decoder: known greedy and beam captions', () => {
 describe('tiny random-weight fixtures: cached decoding equals uncached decoding', () => {
   let root: string;
   let tiny: string;
-  const models: CaptionModel[] = [];
+  const models = new Map<string, Promise<CaptionModel>>();
+  const load = (dir: string, id: string): Promise<CaptionModel> => {
+    const key = `${dir}|${id}`;
+    if (!models.has(key)) models.set(key, loadCaptionModel(locateModelFiles(dir, id), rt));
+    return models.get(key) as Promise<CaptionModel>;
+  };
 
   beforeAll(async () => {
     tiny = await tinyModelsDir();
@@ -94,13 +99,12 @@ describe('tiny random-weight fixtures: cached decoding equals uncached decoding'
     }
   });
   afterAll(async () => {
-    await Promise.all(models.map((m) => m.close()));
+    await Promise.all([...models.values()].map(async (m) => (await m).close()));
     removeDir(root);
   });
 
   async function tokens(dir: string, id: string, numBeams: number, cache: boolean): Promise<{ layout: string; tokens: number[] }> {
-    const m = await loadCaptionModel(locateModelFiles(dir, id), rt);
-    models.push(m);
+    const m = await load(dir, id);
     const img = await decodeImage(PHOTO, { maxBytes: 1e6, maxPixels: 1e7 });
     const { pixels } = await preprocess(img, m.preprocess, { alpha: 'drop', resizer: 'pil' });
     const [enc] = await m.encoder.encode([pixels], m.preprocess.height, m.preprocess.width);

@@ -175,6 +175,12 @@ export class Captioner {
     this.cache.clear();
   }
 
+  /** Counters for tests and logs: encoder batch sizes per model, captions in progress, cached captions. */
+  stats(): { encoderBatches: Record<string, readonly number[]>; active: number; cached: number } {
+    const encoderBatches = Object.fromEntries([...this.served].map(([id, s]) => [id, [...s.batcher.batchSizes]]));
+    return { encoderBatches, active: this.active, cached: this.cache.size };
+  }
+
   /** Every served model, default first. */
   list(): ModelDescription[] {
     return this.files.map((f) => this.describe(f.id));

@@ -1,6 +1,9 @@
 import { DeadlineError } from '@tit/kit';
 import { logSoftmaxInPlace, processScores, type ProcessorSettings } from './logits-processors';
 
+// Closure alias: a global lookup (Math.fround) per candidate is slow inside jest's VM realm.
+const { fround } = Math;
+
 /**
  * The text decoder as the search algorithms see it: one decoding session over one image, with a
  * number of rows (1 for greedy, the beams for beam search). Implementations decide how to feed the
@@ -178,7 +181,7 @@ export async function beamSearch(session: DecoderSession, p: SearchParams, signa
       processScores(row, beams[b], s);
       const base = beamScores[b];
       // float32 sums like torch's `scores + beam_scores[:, None]` (so the -1e9 beams tie as there).
-      for (let t = 0; t < V; t++) top.offer(Math.fround(row[t] + base), b * V + t);
+      for (let t = 0; t < V; t++) top.offer(fround(row[t] + base), b * V + t);
     }
     const candidates = top.sorted();
 

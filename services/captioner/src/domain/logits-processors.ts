@@ -4,6 +4,10 @@
  * decoder sequence so far (start token and any prompt included, as HF's `input_ids`).
  */
 
+// Module-level aliases: inside jest's VM realm every global lookup (Math.exp) in a hot loop costs
+// ~1 µs; a closure variable does not. Harmless in production.
+const { exp, log } = Math;
+
 /** RepetitionPenaltyLogitsProcessor: scores of tokens already in the sequence are divided (if > 0) or multiplied (if < 0) by `penalty`. */
 export function applyRepetitionPenalty(scores: Float32Array, sequence: readonly number[], penalty: number): void {
   if (penalty === 1) return;
@@ -73,7 +77,7 @@ export function logSoftmaxInPlace(row: Float32Array): void {
   for (let i = 0; i < row.length; i++) if (row[i] > max) max = row[i];
   if (max === -Infinity) return;
   let sum = 0;
-  for (let i = 0; i < row.length; i++) sum += Math.exp(row[i] - max);
-  const lse = max + Math.log(sum);
+  for (let i = 0; i < row.length; i++) sum += exp(row[i] - max);
+  const lse = max + log(sum);
   for (let i = 0; i < row.length; i++) row[i] = row[i] - lse;
 }

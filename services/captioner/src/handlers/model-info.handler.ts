@@ -11,12 +11,11 @@ function toProto(d: ModelDescription): ModelInfo {
 
 /** captioner.v1.CaptionerService/GetModelInfo. */
 export function getModelInfoHandler(log: Logger, captioner: Captioner) {
-  return unary<GetModelInfoRequest__Output, ModelInfo>(log, 'GetModelInfo', (req) => Promise.resolve(toProto(captioner.info(req.model))));
+  // async, so a thrown NotFoundError becomes a rejection the adapter maps (not a synchronous throw).
+  return unary<GetModelInfoRequest__Output, ModelInfo>(log, 'GetModelInfo', async (req) => toProto(captioner.info(req.model)));
 }
 
 /** captioner.v1.CaptionerService/ListModels. */
 export function listModelsHandler(log: Logger, captioner: Captioner) {
-  return unary<ListModelsRequest__Output, ListModelsResponse>(log, 'ListModels', () =>
-    Promise.resolve({ models: captioner.list().map(toProto) }),
-  );
+  return unary<ListModelsRequest__Output, ListModelsResponse>(log, 'ListModels', async () => ({ models: captioner.list().map(toProto) }));
 }
