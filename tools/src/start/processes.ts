@@ -25,13 +25,25 @@ export const PROCESSES: readonly ProcessSpec[] = [
   { name: 'gateway', entry: 'gateway/src/main.ts', portVar: 'GATEWAY_PORT', kind: 'http' },
 ];
 
-/** Starts one process from source with tsx's loader (one node process, so signals reach it directly). */
+/**
+ * Starts one process from source with tsx's loader (one node process, so signals reach it directly).
+ * Each child gets its own process group: a Ctrl-C in the terminal then reaches only the runner,
+ * which stops the children in order with one SIGTERM each (a second signal means "exit now").
+ */
 export function spawnProcess(spec: ProcessSpec, env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, spec.entry)], {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, spec.entry)], {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
+  // Detached children would outlive a runner that dies abruptly; take them along.
+  const reap = (): void => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  process.once('exit', reap);
+  child.once('exit', () => process.removeListener('exit', reap));
+  return child;
 }
 
 /** True when the process answers its health check: grpc.health.v1 SERVING, or HTTP /healthz 200. */
