@@ -61,8 +61,17 @@ export async function buildApp(deps: GatewayDeps, opts: BuildOptions = {}) {
     // Slow clients cannot hold a request open much longer than its budget.
     requestTimeout: config.REQUEST_TIMEOUT_MS * 2,
     return503OnClosing: true,
+    // Image ids may have 200 characters (the default limit of 100 would answer 414).
+    routerOptions: { maxParamLength: 256 },
   });
   app.setValidatorCompiler(validatorCompiler);
+  // Fastify's JSON parser (prototype-poisoning protection kept), except that an empty body is no
+  // body: `POST /v1/index` with `content-type: application/json` and nothing else is a valid request.
+  const jsonParser = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
+    body.length === 0 ? done(null, undefined) : jsonParser(request, body.toString(), done),
+  );
   app.addSchema(problemSchema);
 
   await app.register(errorHandlerPlugin, { maxUploadBytes: config.MAX_UPLOAD_BYTES, maxJsonBytes: config.MAX_JSON_BYTES });

@@ -41,6 +41,8 @@ export class ThumbnailCache {
   private readonly memory: LruCache<Buffer>;
   private readonly disk?: LruCache<number>;
   private readonly inflight = new Map<string, Promise<Buffer>>();
+  /** File deletions started by disk evictions, awaited by the write that caused them. */
+  private readonly removals: Promise<void>[] = [];
   private readonly render: (file: string, size: number) => Promise<Buffer>;
   readonly stats: ThumbnailStats = { memoryHits: 0, diskHits: 0, renders: 0 };
 
@@ -52,7 +54,9 @@ export class ThumbnailCache {
       this.disk = new LruCache<number>(
         opts.diskBytes ?? 0,
         (n) => n,
-        (key) => void fs.rm(path.join(dir, `${key}.jpg`), { force: true }).catch(() => undefined),
+        (key) => {
+          this.removals.push(fs.rm(path.join(dir, `${key}.jpg`), { force: true }).catch(() => undefined));
+        },
       );
     }
   }
@@ -115,6 +119,7 @@ export class ThumbnailCache {
         await fs.writeFile(tmp, buf);
         await fs.rename(tmp, path.join(dir, `${key}.jpg`));
         this.disk.set(key, buf.length);
+        await Promise.all(this.removals.splice(0));
       } catch {
         await fs.rm(tmp, { force: true }).catch(() => undefined);
       }

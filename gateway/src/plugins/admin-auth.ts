@@ -4,7 +4,7 @@
  * sides hashed first, so neither the content nor the length leaks through timing).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { ApiError } from '../errors/api-error';
 
 const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
@@ -22,8 +22,8 @@ function presentedKey(request: FastifyRequest): string | undefined {
   return m?.[1];
 }
 
-/** A preHandler that refuses the request unless it carries `adminKey` (a no-op when unset). */
-export function adminGuard(adminKey: string | undefined): preHandlerAsyncHookHandler {
+/** An onRequest hook that refuses the request unless it carries `adminKey` (a no-op when unset). */
+export function adminGuard(adminKey: string | undefined): onRequestAsyncHookHandler {
   return async (request, reply) => {
     if (!adminKey) return;
     const key = presentedKey(request);

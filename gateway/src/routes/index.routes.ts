@@ -90,7 +90,12 @@ export async function indexRoutes(app: FastifyInstance, ctx: RouteContext): Prom
     {
       bodyLimit: ctx.config.MAX_JSON_BYTES,
       config: { contentTypes: ['application/json'] },
-      preHandler: adminGuard(ctx.config.ADMIN_API_KEY),
+      // The key is checked before the body is validated, so an unauthorized caller learns nothing.
+      onRequest: adminGuard(ctx.config.ADMIN_API_KEY),
+      // No body means "the configured dataset".
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
       schema: {
         tags: ['index'],
         summary: 'Re-index the configured dataset, or the given one',
