@@ -1,6 +1,7 @@
 /**
- * `pnpm models pull [names…]`: downloads the default models (all, or those named by id or alias)
- * from the Hugging Face Hub into MODELS_DIR. `pnpm models list`: shows them and whether each is
+ * `pnpm models pull [--missing] [names…]`: downloads the default models (all, or those named by id
+ * or alias) from the Hugging Face Hub into MODELS_DIR; `--missing` skips models whose files are
+ * all present without asking the Hub (what `pnpm start` needs). `pnpm models list`: shows them and whether each is
  * present. Honours HF_ENDPOINT, HF_TOKEN, EMBEDDER_ONNX_FILE and BLIP_ONNX_REPO.
  */
 import { ConfigError } from '@tit/kit';
@@ -9,10 +10,17 @@ import { defaultModels } from './default-models';
 import { isPresent, modelDir, pullModels, PullError } from './pull';
 import { terminalProgress } from './progress';
 
-const USAGE = 'usage: pnpm models pull [name…] | pnpm models list   (names: ids or aliases, see `pnpm models list`)';
+const USAGE = 'usage: pnpm models pull [--missing] [name…] | pnpm models list   (names: ids or aliases, see `pnpm models list`)';
 
 async function main(argv: string[]): Promise<number> {
-  const [command, ...names] = argv;
+  const [command, ...rest] = argv;
+  const onlyMissing = rest.includes('--missing');
+  const names = rest.filter((a) => a !== '--missing');
+  const unknownFlag = names.find((a) => a.startsWith('-'));
+  if (unknownFlag) {
+    console.error(`unknown option ${unknownFlag}\n${USAGE}`);
+    return 2;
+  }
   const config = loadModelsConfig();
   const modelOpts = { embedderOnnxFile: config.EMBEDDER_ONNX_FILE, blipRepo: config.BLIP_ONNX_REPO };
   switch (command) {
@@ -28,6 +36,7 @@ async function main(argv: string[]): Promise<number> {
         hubUrl: config.HF_ENDPOINT.replace(/\/+$/, ''),
         token: config.HF_TOKEN,
         names,
+        onlyMissing,
         ...modelOpts,
         progress: terminalProgress(),
         say: (line) => console.log(line),

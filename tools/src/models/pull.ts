@@ -125,7 +125,7 @@ async function pullOne(
       const needed = model.files.filter((f) => !f.optional && sizeOf(path.join(dir, f.path)) === undefined).map((f) => f.path);
       throw new PullError(
         `${err.message}: download ${needed.join(', ')} from ${opts.hubUrl}/${repo} (revision ${model.revision}) ` +
-          `into ${dir} by hand, or run \`pnpm fixtures\` for random-weight test models`,
+          `into ${dir} by hand (or try the system on random-weight fixtures: \`pnpm start:fixtures\`)`,
       );
     }
     throw err instanceof PullError ? err : new PullError(`${model.id}: ${(err as Error).message}`);

@@ -76,8 +76,9 @@ export function readModelSpec(modelsDir: string, id: string, onnxFile: string): 
   const missing = requiredFiles(onnxFile).filter((f) => !fs.existsSync(path.join(dir, f)));
   if (missing.length > 0) {
     throw new ModelFilesError(
-      `model ${id} is missing ${missing.join(', ')} in ${dir}: run \`pnpm models pull ${id}\` ` +
-        `(or \`pnpm fixtures\` for random-weight test models), or set MODELS_DIR to the folder that holds ${id}/`,
+      `model ${id} is missing ${missing.join(', ')} in ${dir}: run \`pnpm models pull ${id}\`, ` +
+        `or set MODELS_DIR to the folder that holds ${id}/ (\`pnpm fixtures\` builds random-weight test models ` +
+        `in .models/fixtures-tiny)`,
     );
   }
   const modules = readJson(path.join(dir, 'modules.json'), id);
