@@ -68,7 +68,7 @@ describe('captioner process', () => {
       expect(await checkHealth(`127.0.0.1:${port}`, CAPTIONER_SERVICE)).toBe('SERVING');
       const client = createClient(loadCaptionerProto().captioner.v1.CaptionerService, `127.0.0.1:${port}`);
       const image = fs.readFileSync(path.join(__dirname, 'fixtures/photos/astronaut.jpg'));
-      const res = await unaryCall(client, client.caption, { image }, { deadline: 10_000 });
+      const res = await unaryCall(client, client.caption.bind(client), { image }, { deadline: 10_000 });
       client.close();
       expect(res.caption).toBe(GREEDY_CAPTION);
       p.child.kill('SIGTERM');

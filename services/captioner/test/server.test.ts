@@ -54,7 +54,7 @@ async function stop(r: Running | undefined): Promise<void> {
 }
 
 function caption(r: Running, req: CaptionRequest, deadline = 20_000): Promise<CaptionResponse__Output> {
-  return unaryCall(r.client, r.client.caption, req, { deadline });
+  return unaryCall(r.client, r.client.caption.bind(r.client), req, { deadline });
 }
 
 async function failure(p: Promise<unknown>): Promise<ServiceError> {
@@ -123,7 +123,7 @@ describe('captioner gRPC server', () => {
   });
 
   it('lists both models with their layouts and defaults; the first is the default', async () => {
-    const list = await unaryCall(r.client, r.client.listModels, {}, { deadline: 5000 });
+    const list = await unaryCall(r.client, r.client.listModels.bind(r.client), {}, { deadline: 5000 });
     expect(list.models.map((m) => [m.id, m.decoderLayout, m.imageSize, m.isDefault])).toEqual([
       [BLIP_MODEL_ID, 'merged-with-past', 64, true],
       [VIT_GPT2_MODEL_ID, 'merged-with-past', 224, false],
@@ -131,9 +131,9 @@ describe('captioner gRPC server', () => {
     ]);
     // The ViT-GPT2 fixture's generation_config.json: max_length 16, num_beams 4.
     expect(list.models[1].defaults).toMatchObject({ maxNewTokens: 15, numBeams: 4, minNewTokens: 0, noRepeatNgramSize: 0 });
-    const info = await unaryCall(r.client, r.client.getModelInfo, { model: '' }, { deadline: 5000 });
+    const info = await unaryCall(r.client, r.client.getModelInfo.bind(r.client), { model: '' }, { deadline: 5000 });
     expect(info.id).toBe(BLIP_MODEL_ID);
-    const missing = await failure(unaryCall(r.client, r.client.getModelInfo, { model: 'nope/nope' }, { deadline: 5000 }));
+    const missing = await failure(unaryCall(r.client, r.client.getModelInfo.bind(r.client), { model: 'nope/nope' }, { deadline: 5000 }));
     expect(missing.code).toBe(status.NOT_FOUND);
     expect(missing.details).toContain(BLIP_MODEL_ID);
   });
