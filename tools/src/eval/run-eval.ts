@@ -228,12 +228,22 @@ export async function runEval({ args, config, progress, say, command }: RunConte
           for (const f of files) {
             const bar = progress(`caption (${f.id})`, images.length);
             const t = performance.now();
+            const failures: string[] = [];
             const captions = await mapLimit(images, CAPTION_CONCURRENCY, async (img) => {
-              const bytes = await fs.readFile(img.absPath);
-              const r = await captioner.caption({ image: bytes, model: f.id });
-              bar.tick();
-              return r.caption;
+              try {
+                const bytes = await fs.readFile(img.absPath);
+                return (await captioner.caption({ image: bytes, model: f.id })).caption;
+              } catch (err) {
+                // One unreadable image must not void the run: it scores as an empty caption.
+                failures.push(`${img.relPath}: ${err instanceof Error ? err.message : String(err)}`);
+                return '';
+              } finally {
+                bar.tick();
+              }
             });
+            if (failures.length > 0) {
+              notes.push(`${f.id} could not caption ${failures.length} images (scored as empty captions); first: ${failures[0]}`);
+            }
             const ms = performance.now() - t;
             bar.done();
             timings.add(`caption (${f.id})`, ms);
