@@ -231,7 +231,7 @@ describe('report rendering', () => {
     const charts = renderCharts(base);
     expect(Object.keys(charts)).toEqual(['threshold.svg']);
     const md = renderMarkdown(base, Object.keys(charts));
-    expect(md).toContain('| **0.50 (default)** | **0.250** | **1.000** | **4.0** |');
+    expect(md).toContain('| **0.50 (default)** | **0.250** | **1.000** | **4.000** |');
     expect(md).toContain('![threshold](threshold.svg)');
   });
 });

@@ -6,6 +6,7 @@ import type { EvalReport, ModeResult } from './run-eval';
 import { barChart, lineChart } from './svg-chart';
 
 const f3 = (v: number | null | undefined): string => (v === null || v === undefined ? '—' : v.toFixed(3));
+/** Milliseconds, as seconds past 10 s. */
 const ms = (v: number): string => (v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v)} ms`);
 const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
 
@@ -169,7 +170,7 @@ export function renderMarkdown(r: EvalReport, charts: readonly string[]): string
         ['threshold', 'precision', 'recall', 'images returned / query'],
         r.threshold.points.map((p) => {
           const mark = p.threshold === r.threshold!.defaultThreshold;
-          const cells = [p.threshold.toFixed(2), f3(p.precision), f3(p.recall), p.meanImagesAbove.toFixed(1)];
+          const cells = [p.threshold.toFixed(2), f3(p.precision), f3(p.recall), p.meanImagesAbove >= 10 ? p.meanImagesAbove.toFixed(1) : p.meanImagesAbove.toFixed(3)];
           return mark ? cells.map((c, i) => (i === 0 ? `**${c} (default)**` : `**${c}**`)) : cells;
         }),
       ),
