@@ -7,7 +7,8 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { readDataset } from '../../services/indexer/src/domain/dataset';
 import { download } from '../src/dataset/download';
-import { FLICKR8K_ARCHIVES, csvField, pullFlickr8k } from '../src/dataset/flickr8k';
+import { FLICKR8K_ARCHIVES, pullFlickr8k } from '../src/dataset/flickr8k';
+import { csvField, tokenToKaggle } from '../src/dataset/token-to-kaggle';
 import { runDatasetCli } from '../src/dataset/run';
 import { listZip } from '../src/dataset/unzip';
 
@@ -144,7 +145,7 @@ describe('pnpm dataset pull flickr8k', () => {
     const events: string[] = [];
     const r = await pullFlickr8k({ from: server.url, dest, checksums, expected: { images: 3, captions: 15 }, onEvent: (e) => events.push(e.kind) });
     expect(r).toMatchObject({ images: 3, captions: 15, skipped: 1 });
-    expect(r.notes.join('\n')).toMatch(/malformed key "9999_zz\.jpg\.1" read as image "9999_zz\.jpg"/);
+    expect(r.notes).toEqual(['malformed key 9999_zz.jpg.1 -> 9999_zz.jpg', 'captions of 9999_zz.jpg dropped: the image is not in the archive']);
     expect(readdirSync(path.join(dest, 'Images')).sort()).toEqual(['1000_aa.jpg', '1001_bb.jpg', '1002_cc.jpg']);
     expect(readFileSync(path.join(dest, 'Images', '1001_bb.jpg'))).toEqual(noise('1001_bb', 20000));
     const csv = readFileSync(path.join(dest, 'captions.txt'), 'utf8').split('\n');
@@ -217,6 +218,13 @@ describe('pnpm dataset pull flickr8k', () => {
     expect(err.join('')).toMatch(/download +\[#+\] 100\.0% Flickr8k_text\.zip/);
     expect(err.join('')).toMatch(/incomplete dataset: 3 images and 15 captions, expected 8091 and 40455/);
     expect(await runDatasetCli(['pull', 'coco'], io)).toBe(2);
+  });
+
+  it('converts token lines the way the indexer reads them (spaces for tabs, malformed keys, empty captions)', () => {
+    const token = ['a.jpg#0\tone', 'a.jpg#1 two, spaced', 'b.jpg.1#0\tthree', 'c.jpg#0\t', 'junk line', 'gone.jpg#0\tfour', ''].join('\n');
+    const r = tokenToKaggle(token, (f) => f !== 'gone.jpg');
+    expect(r.csv).toBe('image,caption\na.jpg,one\na.jpg,"two, spaced"\nb.jpg,three\n');
+    expect(r.skipped).toEqual(['line 4: empty caption', 'line 5: not "<image>#<n><TAB><caption>"', 'line 6: image gone.jpg is missing']);
   });
 
   it('quotes CSV fields only when needed', () => {

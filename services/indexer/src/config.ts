@@ -17,6 +17,8 @@ export const schema = {
   REDIS_URL: env.url('redis://127.0.0.1:6379', ['redis:', 'rediss:']),
   /** Queue name; tests use a unique one each. */
   INDEXER_QUEUE: env.string(REINDEX_QUEUE),
+  /** BullMQ key prefix (BullMQ's "bull" when unset); producers must use the same one. */
+  QUEUE_PREFIX: env.optionalString(),
   EMBEDDER_ADDR: env.address(addr(DEFAULT_PORTS.embedder)),
   /** Where queries go (only the first-start check reads through it). */
   SEARCH_ADDR: env.address(addr(DEFAULT_PORTS.search)),

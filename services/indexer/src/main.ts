@@ -46,6 +46,7 @@ async function main(): Promise<void> {
     },
     {
       queueName: cfg.INDEXER_QUEUE,
+      ...(cfg.QUEUE_PREFIX ? { prefix: cfg.QUEUE_PREFIX } : {}),
       connection: redis,
       concurrency: cfg.INDEXER_CONCURRENCY,
       lockDuration: cfg.INDEXER_LOCK_MS,
@@ -53,7 +54,7 @@ async function main(): Promise<void> {
       maxStalledCount: cfg.INDEXER_MAX_STALLED,
     },
   );
-  const queue = openReindexQueue(cfg.REDIS_URL, { name: cfg.INDEXER_QUEUE });
+  const queue = openReindexQueue(cfg.REDIS_URL, { name: cfg.INDEXER_QUEUE, ...(cfg.QUEUE_PREFIX ? { prefix: cfg.QUEUE_PREFIX } : {}) });
   const { server, health: serverHealth } = buildServer();
   const stopping = new AbortController();
   let warm = false;

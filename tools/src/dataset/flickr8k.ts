@@ -11,9 +11,8 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-// The indexer's own readers convert and verify, so a pulled dataset is read exactly as it will be indexed.
-import { readDataset } from '../../../services/indexer/src/domain/dataset';
 import { download, md5File } from './download';
+import { tokenToKaggle } from './token-to-kaggle';
 import { extractEntry, listZip, type ZipEntry } from './unzip';
 
 export const FLICKR8K_MIRROR = 'https://github.com/jbrownlee/Datasets/releases/download/Flickr8k';
@@ -65,9 +64,18 @@ export interface PullResult {
 
 const DEFAULT_CHECKSUMS: Record<string, string> = Object.fromEntries(Object.values(FLICKR8K_ARCHIVES).map((a) => [a.file, a.md5]));
 
-/** A caption CSV field, quoted when it holds a comma, quote or line break (as Kaggle's file does). */
-export function csvField(s: string): string {
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+/**
+ * Images in `Images/` and caption rows in `captions.txt` of a Kaggle-layout folder, or undefined
+ * when either is missing. Rows are counted by line: the converter writes one line per caption.
+ */
+async function countKaggle(dest: string): Promise<{ images: number; captions: number } | undefined> {
+  try {
+    const [names, csv] = await Promise.all([fs.readdir(path.join(dest, 'Images')), fs.readFile(path.join(dest, 'captions.txt'), 'utf8')]);
+    const rows = csv.split('\n').filter((l) => l.trim() !== '').length - 1;
+    return { images: names.filter((n) => /\.jpe?g$/i.test(n)).length, captions: Math.max(0, rows) };
+  } catch {
+    return undefined;
+  }
 }
 
 function joinUrl(base: string, file: string): string {
@@ -117,14 +125,10 @@ export async function pullFlickr8k(opts: PullOptions): Promise<PullResult> {
   const emit = opts.onEvent ?? (() => undefined);
   const expected = opts.expected === false ? undefined : (opts.expected ?? FLICKR8K_EXPECTED);
   if (!opts.force) {
-    try {
-      const ds = await readDataset(dest, { format: 'flickr8k-kaggle' });
-      if (!expected || (ds.images.length === expected.images && ds.captions.length === expected.captions)) {
-        emit({ kind: 'present' });
-        return { dest, images: ds.images.length, captions: ds.captions.length, skipped: 0, notes: ['already present; pass --force to pull again'] };
-      }
-    } catch {
-      // Not there (or incomplete): pull it.
+    const present = await countKaggle(dest);
+    if (present && (!expected || (present.images === expected.images && present.captions === expected.captions))) {
+      emit({ kind: 'present' });
+      return { dest, ...present, skipped: 0, notes: ['already present; pass --force to pull again'] };
     }
   }
   const dl = path.join(dest, '.download');
@@ -148,28 +152,18 @@ export async function pullFlickr8k(opts: PullOptions): Promise<PullResult> {
   }
 
   emit({ kind: 'convert' });
-  const token = await readDataset(dest, { format: 'flickr8k-token' });
-  const fileOf = new Map(token.images.map((img) => [img.id, path.posix.basename(img.relPath)] as const));
-  const rows = ['image,caption', ...token.captions.map((c) => `${fileOf.get(c.imageId) as string},${csvField(c.text)}`)];
-  await fs.writeFile(path.join(dest, 'captions.txt.part'), `${rows.join('\n')}\n`);
+  const token = await fs.readFile(path.join(dest, 'Flickr8k.token.txt'), 'utf8');
+  const present = new Set(await fs.readdir(path.join(dest, 'Images')));
+  const converted = tokenToKaggle(token, (file) => present.has(file));
+  await fs.writeFile(path.join(dest, 'captions.txt.part'), converted.csv);
   await fs.rename(path.join(dest, 'captions.txt.part'), path.join(dest, 'captions.txt'));
 
-  // Read back exactly as the indexer will, and compare with the known size of the dataset.
-  const check = await readDataset(dest, { format: 'flickr8k-kaggle' });
-  if (check.captions.length !== token.captions.length || check.skippedMalformed > 0) {
-    throw new Error(`captions.txt reads back as ${check.captions.length} captions (${check.skippedMalformed} unreadable), wrote ${token.captions.length}`);
-  }
-  if (expected && (check.images.length !== expected.images || check.captions.length !== expected.captions)) {
+  const check = (await countKaggle(dest)) ?? { images: 0, captions: 0 };
+  if (expected && (check.images !== expected.images || check.captions !== expected.captions)) {
     throw new Error(
-      `incomplete dataset: ${check.images.length} images and ${check.captions.length} captions, expected ${expected.images} and ${expected.captions}`,
+      `incomplete dataset: ${check.images} images and ${check.captions} captions, expected ${expected.images} and ${expected.captions}`,
     );
   }
   if (!opts.keepArchives) await fs.rm(dl, { recursive: true, force: true });
-  return {
-    dest,
-    images: check.images.length,
-    captions: check.captions.length,
-    skipped: token.skippedMissingImage + token.skippedMalformed,
-    notes: token.warnings,
-  };
+  return { dest, images: check.images, captions: check.captions, skipped: converted.skipped.length, notes: converted.notes };
 }

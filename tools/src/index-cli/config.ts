@@ -6,6 +6,8 @@ export const schema = {
   /** Dataset indexed when --dataset is not given. */
   DATASET_DIR: env.string(path.join(REPO_ROOT, 'tools/datasets/sample')),
   INDEXER_QUEUE: env.string(REINDEX_QUEUE),
+  /** BullMQ key prefix, as the indexer and gateway use it. */
+  QUEUE_PREFIX: env.optionalString(),
   /** Set by pnpm to the directory the command was typed in: relative --dataset paths start there. */
   INIT_CWD: env.optionalString(),
 };

@@ -25,7 +25,7 @@ and model that is already queued or running is followed instead of starting anot
   --detach         enqueue, print the job id and exit
   --poll-ms N      how often progress is read (default 250)
 
-Environment: REDIS_URL, INDEXER_QUEUE, DATASET_DIR.`;
+Environment: REDIS_URL, QUEUE_PREFIX, INDEXER_QUEUE, DATASET_DIR.`;
 
 const FORMATS: ReadonlyArray<'auto' | DatasetFormat> = ['auto', 'flickr8k-kaggle', 'flickr8k-token', 'coco', 'images'];
 
@@ -86,7 +86,7 @@ export async function runIndexCli(argv: string[], io: CliIO): Promise<number> {
     ...(args.model ? { model: args.model } : {}),
     requestedBy: 'cli',
   };
-  const queue = openReindexQueue(cfg.REDIS_URL, { name: cfg.INDEXER_QUEUE });
+  const queue = openReindexQueue(cfg.REDIS_URL, { name: cfg.INDEXER_QUEUE, ...(cfg.QUEUE_PREFIX ? { prefix: cfg.QUEUE_PREFIX } : {}) });
   try {
     const { jobId, existing } = await enqueueReindex(queue, data);
     io.out.write(
