@@ -4,6 +4,9 @@ import { OnnxEncoder, type OrtThreads } from './onnx-encoder';
 import { pool, type PoolingMode } from './pooling';
 import { padBatch, TextTokenizer } from './text-tokenizer';
 
+/** Characters tokenized before yielding to the event loop. */
+const TOKENIZE_SLICE_CHARS = 32_768;
+
 /** What a served model produces. */
 export interface ModelDescription {
   readonly id: string;
@@ -59,7 +62,18 @@ export class EmbeddingModel {
 
   /** Embeds texts through the shared batcher. Throws OverloadedError when the queue is full. */
   async embed(texts: readonly string[], signal?: AbortSignal): Promise<Embeddings> {
-    const rows = texts.map((t) => this.tokenizer.encode(t));
+    const rows: number[][] = [];
+    let sinceYield = 0;
+    for (const t of texts) {
+      rows.push(this.tokenizer.encode(t));
+      sinceYield += t.length;
+      // Tokenizing is synchronous: a call at the limits (thousands of long texts) would otherwise
+      // hold the event loop for a long time, stalling every other caller and the running batch's hand-off.
+      if (sinceYield > TOKENIZE_SLICE_CHARS) {
+        sinceYield = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    }
     const tokenCounts = rows.map((r) => r.length);
     const vectors = await this.batcher.submit(rows, tokenCounts, signal);
     return { vectors, tokenCounts };
