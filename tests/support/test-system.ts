@@ -74,7 +74,8 @@ export async function startTestSystem(
     env,
     only: opts.only,
     onOutput: (name, _i, out, err) => {
-      const list = (logs[name] = []);
+      const list: Array<Record<string, unknown>> = [];
+      logs[name] = list;
       for (const s of [out, err]) {
         readline.createInterface({ input: s }).on('line', (line) => {
           try {
