@@ -76,7 +76,15 @@ describe('client-side round-robin over two embedder processes', () => {
 
   it('spreads calls over both processes', async () => {
     // The first call connects every subchannel; round_robin then alternates over the READY ones.
-    expect((await embed()).res?.count).toBe(1);
+    // Warm up until both processes have answered once, so a slow first connection does not skew the count.
+    const warm = new Set<string>();
+    for (let i = 0; i < 50 && procs.some((p) => servedBy(p, warm) === 0); i++) {
+      const r = await embed();
+      expect(r.res?.count).toBe(1);
+      warm.add(r.id);
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    expect(procs.map((p) => servedBy(p, warm) > 0)).toEqual([true, true]);
     const results = [];
     for (let i = 0; i < 40; i++) results.push(await embed());
     expect(results.filter((r) => r.err).map((r) => r.err?.message)).toEqual([]);
@@ -84,8 +92,8 @@ describe('client-side round-robin over two embedder processes', () => {
     const ids = new Set(results.map((r) => r.id));
     const counts = procs.map((p) => servedBy(p, ids));
     expect(counts[0] + counts[1]).toBe(40);
-    // Strict alternation gives 20/20; allow for a subchannel that became READY a little late.
-    expect(Math.min(...counts)).toBeGreaterThanOrEqual(15);
+    // round_robin over two READY connections alternates: 20/20.
+    expect(Math.min(...counts)).toBeGreaterThanOrEqual(18);
   });
 
   it('keeps every call succeeding while one process stops (SIGTERM, as a rolling update or scale-down sends)', async () => {
