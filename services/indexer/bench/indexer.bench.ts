@@ -1,0 +1,227 @@
+/**
+ * Indexer benchmark: `npx tsx services/indexer/bench/indexer.bench.ts [--quick] [--dataset DIR]`.
+ *
+ * Indexes the Flickr8k captions (all 40,455; `--quick`: the first 2,048) through the whole
+ * re-index path and compares its captions per second with raw batched embedding in-process,
+ * measured in the same run on the same model:
+ * - baseline: the embedder's own domain object (`Embedder.embed`, tokenizer + ONNX + pooling) on
+ *   sequential batches, no gRPC, no queue, no index; the better of batch 32 and 128 counts;
+ * - indexing: a job enqueued on BullMQ (real Redis), run by the indexer worker, which reads the
+ *   dataset, hashes the images, calls a real embedder gRPC server and streams into a real search
+ *   gRPC server, then commits. Wall time from enqueue to completion.
+ * The baseline runs before and after the indexing pass and the mean counts, so drifting load on a
+ * shared machine hits both alike. Target: indexing >= 0.85 x baseline.
+ *
+ * Model: the real all-MiniLM-L6-v2 when `.models/sentence-transformers/all-MiniLM-L6-v2` exists,
+ * otherwise the full-size fixture (same architecture and cost, random weights) built into
+ * `.models/fixtures-full`. Dataset: `--dataset DIR`, else ../shared/datasets/flickr8k-full; the
+ * bench skips (exit 0) with a message when neither holds Flickr8k or Redis does not answer.
+ * Prints a markdown table and writes docs/bench/indexer.json.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { Redis } from 'ioredis';
+import {
+  bindServer,
+  createLogger,
+  enqueueReindex,
+  getReindexJob,
+  openReindexQueue,
+  REPO_ROOT,
+  type ReindexJobView,
+} from '@tit/kit';
+import { loadServiceConfig as loadEmbedderConfig } from '@tit/embedder/src/config';
+import { Embedder } from '@tit/embedder/src/domain/embedder';
+import { readModelSpec } from '@tit/embedder/src/domain/model-files';
+import { buildServer as buildEmbedderServer } from '@tit/embedder/src/server';
+import { loadServiceConfig as loadSearchConfig } from '@tit/search/src/config';
+import { buildServer as buildSearchServer } from '@tit/search/src/server';
+import { createSearchService } from '@tit/search/src/service';
+import { ensureFixtureModels, MINILM_MODEL_ID } from '@tit/tools/src/fixtures';
+import { GrpcCaptioner } from '../src/clients/captioner.client';
+import { GrpcEmbedder } from '../src/clients/embedder.client';
+import { HealthWaiter } from '../src/clients/health-waiter';
+import { GrpcSearchWriter } from '../src/clients/search-writer.client';
+import { readDataset } from '../src/domain/dataset';
+import { DEFAULT_SETTINGS } from '../src/domain/reindex-job';
+import { createReindexWorker } from '../src/worker/reindex.worker';
+
+const QUICK = process.argv.includes('--quick');
+const N_QUICK = 2048;
+const TARGET = 0.85;
+const argDataset = process.argv.indexOf('--dataset') >= 0 ? process.argv[process.argv.indexOf('--dataset') + 1] : undefined;
+const DATASET = path.resolve(argDataset ?? path.join(REPO_ROOT, '../shared/datasets/flickr8k-full'));
+const REDIS_URL = 'redis://127.0.0.1:6379';
+const now = (): number => performance.now();
+
+function skip(why: string): never {
+  console.log(`indexer bench skipped: ${why}`);
+  process.exit(0);
+}
+
+async function redisAnswers(url: string): Promise<boolean> {
+  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  try {
+    await r.connect();
+    return (await r.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    r.disconnect();
+  }
+}
+
+/** The dataset to index: all of it, or (quick) a Kaggle-layout copy of its first captions that links the same images. */
+function subset(dir: string, n: number): string {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'indexer-bench-'));
+  const lines = fs.readFileSync(path.join(dir, 'captions.txt'), 'utf8').split('\n');
+  fs.writeFileSync(path.join(out, 'captions.txt'), `${lines.slice(0, n + 1).join('\n')}\n`);
+  fs.symlinkSync(path.join(dir, 'Images'), path.join(out, 'Images'));
+  return out;
+}
+
+async function main(): Promise<void> {
+  console.log(`indexer bench${QUICK ? ' (quick)' : ''}: ${os.cpus().length} CPUs, Node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  if (!fs.existsSync(path.join(DATASET, 'captions.txt')) || !fs.existsSync(path.join(DATASET, 'Images'))) {
+    skip(`no Flickr8k in Kaggle layout at ${DATASET} (pass --dataset DIR, or pnpm dataset pull flickr8k)`);
+  }
+  if (!(await redisAnswers(REDIS_URL))) skip(`no Redis at ${REDIS_URL}`);
+
+  const realModels = path.join(REPO_ROOT, '.models');
+  const real = fs.existsSync(path.join(realModels, MINILM_MODEL_ID, 'onnx', 'model.onnx'));
+  const modelsDir = real ? realModels : path.join(REPO_ROOT, '.models', 'fixtures-full');
+  if (!real) await ensureFixtureModels(modelsDir, 'full', { models: [MINILM_MODEL_ID] });
+  const modelNote = real ? `${MINILM_MODEL_ID} (real weights)` : `${MINILM_MODEL_ID} full-size fixture (random weights)`;
+
+  const dir = QUICK ? subset(DATASET, N_QUICK) : DATASET;
+  const ds = await readDataset(dir);
+  const texts = ds.captions.map((c) => c.text);
+  console.log(`dataset ${DATASET}: ${texts.length} captions of ${ds.images.length} images; model ${modelNote}`);
+
+  const silent = createLogger('indexer-bench', 'silent', new Writable({ write: (_c, _e, cb) => cb() }));
+  const ecfg = loadEmbedderConfig({ MODELS_DIR: modelsDir, LOG_LEVEL: 'silent' });
+  const embedder = new Embedder(
+    [readModelSpec(modelsDir, MINILM_MODEL_ID, ecfg.EMBEDDER_ONNX_FILE)],
+    { maxTexts: ecfg.EMBEDDER_MAX_TEXTS, maxChars: ecfg.EMBEDDER_MAX_CHARS },
+    {
+      maxBatch: ecfg.EMBEDDER_MAX_BATCH,
+      maxBatchTokens: ecfg.EMBEDDER_MAX_BATCH_TOKENS,
+      maxWaitMs: ecfg.EMBEDDER_MAX_WAIT_MS,
+      queueLimit: ecfg.EMBEDDER_QUEUE_LIMIT,
+    },
+    { intraOp: ecfg.EMBEDDER_INTRA_OP_THREADS, interOp: ecfg.EMBEDDER_INTER_OP_THREADS, spinning: ecfg.EMBEDDER_INTRA_OP_SPINNING },
+  );
+  await embedder.start();
+
+  // Baseline: raw batched embedding in this process.
+  const rawPass = async (batch: number): Promise<number> => {
+    const t0 = now();
+    for (let i = 0; i < texts.length; i += batch) await embedder.embed(texts.slice(i, i + batch), '');
+    return (texts.length / (now() - t0)) * 1000;
+  };
+  const baselineBatches = [ecfg.EMBEDDER_MAX_BATCH, DEFAULT_SETTINGS.embedBatch];
+  const before: Record<string, number> = {};
+  for (const b of baselineBatches) {
+    before[b] = await rawPass(b);
+    console.log(`  raw Embedder.embed, batch ${b}: ${before[b].toFixed(0)} captions/s`);
+  }
+  const bestBatch = Number(Object.entries(before).sort((a, b) => b[1] - a[1])[0][0]);
+
+  // The system: embedder and search gRPC servers (in this process), the worker, real Redis.
+  const emb = buildEmbedderServer({ log: silent, embedder });
+  const embPort = await bindServer(emb.server, '127.0.0.1', 0);
+  emb.health.set('SERVING');
+  const snapshots = fs.mkdtempSync(path.join(os.tmpdir(), 'indexer-bench-search-'));
+  const scfg = loadSearchConfig({ SEARCH_SNAPSHOT_DIR: snapshots, SEARCH_NOTIFY: 'false', LOG_LEVEL: 'silent' });
+  const searchService = createSearchService(scfg, silent);
+  await searchService.start();
+  const sea = buildSearchServer({ log: silent, index: searchService.index });
+  const seaPort = await bindServer(sea.server, '127.0.0.1', 0);
+  sea.health.set('SERVING');
+  const addrs = { embedder: `127.0.0.1:${embPort}`, search: `127.0.0.1:${seaPort}`, captioner: '127.0.0.1:1' };
+  const clients = {
+    embedder: new GrpcEmbedder(addrs.embedder, { embedMs: 120_000, infoMs: 10_000 }),
+    index: new GrpcSearchWriter(addrs.search, { controlMs: 10_000, upsertMs: 120_000, commitMs: 600_000 }),
+    captioner: new GrpcCaptioner(addrs.captioner, 10_000),
+    health: new HealthWaiter(addrs, silent, 200),
+  };
+  const queueName = `bench-reindex-${Date.now().toString(36)}`;
+  const queue = openReindexQueue(REDIS_URL, { name: queueName });
+  const worker = createReindexWorker(
+    { ...clients, log: silent },
+    { queueName, connection: { url: REDIS_URL, maxRetriesPerRequest: null }, concurrency: 1, lockDuration: 30_000, stalledInterval: 30_000, maxStalledCount: 1 },
+  );
+  await worker.waitUntilReady();
+
+  const t0 = now();
+  const { jobId } = await enqueueReindex(queue, { dataset: dir, requestedBy: 'bench' });
+  let view: ReindexJobView | undefined;
+  for (;;) {
+    view = await getReindexJob(queue, jobId);
+    if (view && (view.state === 'completed' || view.state === 'failed')) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const indexMs = now() - t0;
+  if (view.state !== 'completed' || !view.result) throw new Error(`the bench job failed: ${view.error}`);
+  const indexed = view.result.captions;
+  const indexRate = (indexed / indexMs) * 1000;
+  console.log(`  indexing: ${indexed} captions in ${(indexMs / 1000).toFixed(1)} s = ${indexRate.toFixed(0)} captions/s`);
+
+  const after = await rawPass(bestBatch);
+  console.log(`  raw Embedder.embed, batch ${bestBatch} (again): ${after.toFixed(0)} captions/s`);
+  const baseline = (before[bestBatch] + after) / 2;
+  const ratio = indexRate / baseline;
+
+  await worker.close();
+  await queue.obliterate({ force: true }).catch(() => undefined);
+  await queue.close();
+  for (const c of Object.values(clients)) c.close();
+  emb.server.forceShutdown();
+  sea.server.forceShutdown();
+  await searchService.close();
+  await embedder.close();
+  fs.rmSync(snapshots, { recursive: true, force: true });
+  if (QUICK) fs.rmSync(dir, { recursive: true, force: true });
+
+  const figure = {
+    metric: `indexing throughput (enqueue to commit) vs raw batched Embedder.embed in-process (batch ${bestBatch})`,
+    value: +indexRate.toFixed(1),
+    unit: 'captions/s',
+    baseline: `${baseline.toFixed(1)} captions/s`,
+    ratio: +ratio.toFixed(3),
+    target: `>= ${TARGET}`,
+    met: ratio >= TARGET,
+  };
+  console.log('\n| metric | value | baseline | ratio | target | met |\n|---|---|---|---|---|---|');
+  console.log(`| ${figure.metric} | ${figure.value} ${figure.unit} | ${figure.baseline} | ${figure.ratio} | ${figure.target} | ${figure.met ? 'yes' : 'no'} |`);
+  const out = path.join(REPO_ROOT, 'docs/bench/indexer.json');
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(
+    out,
+    `${JSON.stringify(
+      {
+        command: `npx tsx services/indexer/bench/indexer.bench.ts${QUICK ? ' --quick' : ''}`,
+        date: new Date().toISOString(),
+        machine: `${os.cpus().length} x ${os.cpus()[0]?.model.split(' ').slice(0, 2).join(' ') ?? 'CPU'}, Node ${process.version}`,
+        loadAverage: os.loadavg().map((l) => +l.toFixed(2)),
+        model: modelNote,
+        dataset: { dir: DATASET, captions: indexed, images: view.result.images, quick: QUICK },
+        settings: { chunkSize: DEFAULT_SETTINGS.chunkSize, embedBatch: DEFAULT_SETTINGS.embedBatch, embedderMaxBatch: ecfg.EMBEDDER_MAX_BATCH },
+        rawCaptionsPerSecond: { ...Object.fromEntries(Object.entries(before).map(([b, r]) => [`batch ${b}`, +r.toFixed(1)])), [`batch ${bestBatch} after`]: +after.toFixed(1) },
+        indexingSeconds: +(indexMs / 1000).toFixed(2),
+        figures: [figure],
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  console.log(`\nwrote ${path.relative(REPO_ROOT, out)}`);
+  process.exit(0);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
