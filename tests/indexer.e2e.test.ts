@@ -123,7 +123,7 @@ describe('re-indexing with the real services', () => {
   });
 
   it('resumes a job whose indexer was SIGKILLed mid-job, without duplicates', async () => {
-    const { dir, captions } = bigDataset(60); // 840 captions, 27 chunks
+    const { dir, captions } = bigDataset(200); // 2,800 captions, 88 chunks: time to kill it mid-job
     const { jobId } = await enqueueReindex(queue, { dataset: dir, requestedBy: 'e2e' });
     let seen: ReindexJobView | undefined;
     const until = Date.now() + 60_000;
@@ -143,8 +143,8 @@ describe('re-indexing with the real services', () => {
     const s = await stats();
     expect(s.serving).toMatchObject({ id: done.result?.generationId, captionCount: captions, imageCount: 14, buildKey: jobId });
     const img = await unaryCall(search, search.getImage.bind(search), { imageId: 'chelsea' }, { deadline: 5000 });
-    expect(img.captions).toHaveLength(60);
-    expect(new Set(img.captions).size).toBe(60);
+    expect(img.captions).toHaveLength(200);
+    expect(new Set(img.captions).size).toBe(200);
     expect(indexerLog.some((l) => l.msg === 'resuming building generation' && Number(l.resumeFrom) === killedAt?.done)).toBe(true);
   });
 
