@@ -45,11 +45,21 @@ const SCHEMAS: Record<string, Record<string, unknown>> = {
 
 const hostOf = (addr: string): string => addr.replace(/^dns:\/\/\//, '').replace(/:\d+$/, '');
 const envOf = (name: string): Record<string, string> =>
-  Object.fromEntries(Object.entries(services[name].environment ?? {}).map(([k, v]) => [k, interpolate(String(v), envFile)]));
+  Object.fromEntries(
+    Object.entries(services[name].environment ?? {}).map(([k, v]) => [k, interpolate(String(v), envFile)]),
+  );
 
 describe('docker-compose.yml', () => {
   it('defines redis, the one-shot models pull and every process pnpm start runs', () => {
-    expect(Object.keys(services).sort()).toEqual(['captioner', 'embedder', 'gateway', 'indexer', 'models', 'redis', 'search']);
+    expect(Object.keys(services).sort()).toEqual([
+      'captioner',
+      'embedder',
+      'gateway',
+      'indexer',
+      'models',
+      'redis',
+      'search',
+    ]);
     expect(PROCESSES.map((p) => p.name).sort()).toEqual([...OURS].sort());
   });
 
@@ -60,7 +70,9 @@ describe('docker-compose.yml', () => {
       .map((r) => `${r.name} at ${r.at}`);
     expect(undefinedRefs).toEqual([]);
     // And .env holds nothing compose does not use (COMPOSE_PROJECT_NAME is read by compose itself).
-    const referenced = new Set([...stringsIn(compose)].flatMap((s) => composeVarRefs(s.value).map((r) => r.name)));
+    const referenced = new Set(
+      [...stringsIn(compose)].flatMap((s) => composeVarRefs(s.value).map((r) => r.name)),
+    );
     expect([...envFile.keys()].filter((k) => !referenced.has(k) && k !== 'COMPOSE_PROJECT_NAME')).toEqual([]);
   });
 
@@ -68,13 +80,23 @@ describe('docker-compose.yml', () => {
     const declared = new Set(Object.keys(compose.volumes ?? {}));
     const used = new Set<string>();
     for (const [name, svc] of Object.entries(services)) {
-      for (const dep of Object.keys(svc.depends_on ?? {})) expect({ name, dep, defined: dep in services }).toEqual({ name, dep, defined: true });
+      for (const dep of Object.keys(svc.depends_on ?? {}))
+        expect({ name, dep, defined: dep in services }).toEqual({ name, dep, defined: true });
       for (const v of svc.volumes ?? []) {
         const [source, target] = interpolate(v, envFile).split(':');
         expect(target).toMatch(/^\//);
-        if (/^[./]/.test(source)) expect({ name, source, exists: fs.existsSync(repoPath(source)) }).toEqual({ name, source, exists: true });
+        if (/^[./]/.test(source))
+          expect({ name, source, exists: fs.existsSync(repoPath(source)) }).toEqual({
+            name,
+            source,
+            exists: true,
+          });
         else {
-          expect({ name, volume: source, declared: declared.has(source) }).toEqual({ name, volume: source, declared: true });
+          expect({ name, volume: source, declared: declared.has(source) }).toEqual({
+            name,
+            volume: source,
+            declared: true,
+          });
           used.add(source);
         }
       }
@@ -86,9 +108,15 @@ describe('docker-compose.yml', () => {
     const dockerfile = readDockerfile();
     for (const name of [...OURS, 'models']) {
       const b = services[name].build;
-      expect({ name, context: b?.context, dockerfile: b?.dockerfile }).toEqual({ name, context: '.', dockerfile: 'infra/docker/Dockerfile' });
+      expect({ name, context: b?.context, dockerfile: b?.dockerfile }).toEqual({
+        name,
+        context: '.',
+        dockerfile: 'infra/docker/Dockerfile',
+      });
       expect(dockerfile.stage(b!.target).name).toBe(name);
-      expect(interpolate(services[name].image ?? '', envFile)).toBe(`${envFile.get('IMAGE_REGISTRY')}/${name}:${envFile.get('IMAGE_TAG')}`);
+      expect(interpolate(services[name].image ?? '', envFile)).toBe(
+        `${envFile.get('IMAGE_REGISTRY')}/${name}:${envFile.get('IMAGE_TAG')}`,
+      );
       // Build args must be ARGs the Dockerfile declares.
       for (const arg of Object.keys(b!.args ?? {})) expect(dockerfile.globalArgs.has(arg)).toBe(true);
     }
@@ -104,7 +132,10 @@ describe('docker-compose.yml', () => {
   it('wires the processes with the addresses and ports of .env, consistently', () => {
     const ports = { embedder: 'EMBEDDER_PORT', search: 'SEARCH_PORT', captioner: 'CAPTIONER_PORT' } as const;
     for (const [svc, portVar] of Object.entries(ports)) {
-      for (const addrVar of [`${svc.toUpperCase()}_ADDR`, ...(svc === 'search' ? ['SEARCH_WRITER_ADDR'] : [])]) {
+      for (const addrVar of [
+        `${svc.toUpperCase()}_ADDR`,
+        ...(svc === 'search' ? ['SEARCH_WRITER_ADDR'] : []),
+      ]) {
         const addr = envFile.get(addrVar)!;
         // dns:/// so grpc-js round-robins over every container of a scaled service.
         expect(addr).toBe(`dns:///${svc}:${envFile.get(portVar)}`);
@@ -118,7 +149,8 @@ describe('docker-compose.yml', () => {
     expect(interpolate(services.gateway.ports![0], envFile)).toBe(
       `${envFile.get('GATEWAY_PUBLISH_HOST')}:${envFile.get('GATEWAY_PUBLISH_PORT')}:${envFile.get('GATEWAY_PORT')}`,
     );
-    for (const name of ['embedder', 'search', 'captioner', 'indexer']) expect(envOf(name).GRPC_HOST).toBe('0.0.0.0');
+    for (const name of ['embedder', 'search', 'captioner', 'indexer'])
+      expect(envOf(name).GRPC_HOST).toBe('0.0.0.0');
   });
 
   it('keeps models, snapshots and the queue in named volumes at the folders the images prepare', () => {
@@ -129,9 +161,13 @@ describe('docker-compose.yml', () => {
     expect(mounts('captioner')).toEqual([`models:${envFile.get('MODELS_DIR')}:ro`]);
     expect(mounts('search')).toEqual([`search-snapshots:${envFile.get('SEARCH_SNAPSHOT_DIR')}`]);
     expect(mounts('redis')).toEqual(['redis-data:/data']);
-    for (const name of ['indexer', 'gateway']) expect(mounts(name)).toEqual([`${envFile.get('DATASET_HOST_DIR')}:${envFile.get('DATASET_DIR')}:ro`]);
+    for (const name of ['indexer', 'gateway'])
+      expect(mounts(name)).toEqual([`${envFile.get('DATASET_HOST_DIR')}:${envFile.get('DATASET_DIR')}:ro`]);
     // The runtime image creates these folders owned by its user, so fresh named volumes are writable.
-    const runtime = dockerfile.stage('runtime').instructions.map((i) => i.text).join('\n');
+    const runtime = dockerfile
+      .stage('runtime')
+      .instructions.map((i) => i.text)
+      .join('\n');
     for (const v of ['MODELS_DIR', 'SEARCH_SNAPSHOT_DIR', 'DATASET_DIR']) {
       expect(runtime).toContain(`${v}=${envFile.get(v)}`);
       expect(runtime).toMatch(new RegExp(`chown 1000:1000 .*${envFile.get(v)!.replace(/\//g, '\\/')}`));
@@ -146,7 +182,12 @@ describe('docker-compose.yml', () => {
     expect(cond('embedder')).toEqual({ models: 'service_completed_successfully' });
     expect(cond('captioner')).toEqual({ models: 'service_completed_successfully' });
     expect(cond('search')).toEqual({ redis: 'service_healthy' });
-    expect(cond('indexer')).toEqual({ redis: 'service_healthy', embedder: 'service_healthy', captioner: 'service_healthy', search: 'service_healthy' });
+    expect(cond('indexer')).toEqual({
+      redis: 'service_healthy',
+      embedder: 'service_healthy',
+      captioner: 'service_healthy',
+      search: 'service_healthy',
+    });
     expect(cond('gateway')).toEqual({
       redis: 'service_healthy',
       embedder: 'service_healthy',
@@ -160,12 +201,16 @@ describe('docker-compose.yml', () => {
   it('health-checks every process with the grpc.health.v1 script (gateway: /readyz), and redis with PING', () => {
     for (const name of OURS) {
       const test = services[name].healthcheck?.test;
-      expect({ name, test }).toEqual({ name, test: ['CMD', 'node', '--import', 'tsx', 'tools/src/healthcheck/cli.ts', name] });
+      expect({ name, test }).toEqual({
+        name,
+        test: ['CMD', 'node', '--import', 'tsx', 'tools/src/healthcheck/cli.ts', name],
+      });
     }
     expect(fs.existsSync(repoPath('tools/src/healthcheck/cli.ts'))).toBe(true);
     expect(services.redis.healthcheck?.test.slice(0, 2)).toEqual(['CMD', 'redis-cli']);
     // Model loading takes a while: the start period covers it.
-    for (const name of ['embedder', 'captioner']) expect(services[name].healthcheck?.start_period).toBe('180s');
+    for (const name of ['embedder', 'captioner'])
+      expect(services[name].healthcheck?.start_period).toBe('180s');
   });
 
   it('runs the same model pull as the Kubernetes Job, and keeps our containers read-only without capabilities', () => {
@@ -183,8 +228,17 @@ describe('docker-compose.yml', () => {
 });
 
 const composeBin = hasCommand('docker-compose') ? 'docker-compose' : undefined;
-(composeBin ? it : it.skip)('passes `docker-compose config` (Debian docker-compose 1.29; skipped when not installed)', () => {
-  const r = spawnSync(composeBin!, ['-f', 'docker-compose.yml', 'config', '--quiet'], { cwd: REPO_ROOT, encoding: 'utf8' });
-  expect({ status: r.status, stderr: r.stderr.trim() }).toEqual({ status: 0, stderr: '' });
-});
-if (!composeBin) console.log('compose.test: docker-compose not installed, `docker-compose config` check skipped (apt-get install docker-compose)');
+(composeBin ? it : it.skip)(
+  'passes `docker-compose config` (Debian docker-compose 1.29; skipped when not installed)',
+  () => {
+    const r = spawnSync(composeBin!, ['-f', 'docker-compose.yml', 'config', '--quiet'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    });
+    expect({ status: r.status, stderr: r.stderr.trim() }).toEqual({ status: 0, stderr: '' });
+  },
+);
+if (!composeBin)
+  console.log(
+    'compose.test: docker-compose not installed, `docker-compose config` check skipped (apt-get install docker-compose)',
+  );

@@ -43,10 +43,19 @@ describe('round_robin over a DNS name with one address per pod (headless Service
   const embed = async () => {
     const id = `dns-${process.pid}-${++seq}`;
     try {
-      await unaryCall<{ texts: string[] }, EmbedResponse__Output>(client, client.embed.bind(client), { texts: ['a cat on a mat'] }, { deadline: 5000, requestId: id });
+      await unaryCall<{ texts: string[] }, EmbedResponse__Output>(
+        client,
+        client.embed.bind(client),
+        { texts: ['a cat on a mat'] },
+        { deadline: 5000, requestId: id },
+      );
       return { id, ok: true as const };
     } catch (err) {
-      return { id, ok: false as const, error: `${(err as { code?: number }).code}: ${(err as Error).message}` };
+      return {
+        id,
+        ok: false as const,
+        error: `${(err as { code?: number }).code}: ${(err as Error).message}`,
+      };
     }
   };
 
@@ -55,7 +64,9 @@ describe('round_robin over a DNS name with one address per pod (headless Service
     Object.fromEntries(
       PODS.map((ip) => [
         ip,
-        (pods.get(ip)?.logs ?? []).filter((l) => l.method === 'Embed' && l.msg === 'ok' && ids.has(String(l.requestId))).length,
+        (pods.get(ip)?.logs ?? []).filter(
+          (l) => l.method === 'Embed' && l.msg === 'ok' && ids.has(String(l.requestId)),
+        ).length,
       ]),
     );
 
@@ -65,7 +76,10 @@ describe('round_robin over a DNS name with one address per pod (headless Service
     await Promise.all([startPod(PODS[0]), startPod(PODS[1])]);
     dns.addresses = [PODS[0], PODS[1]];
     // The same kind of target as `dns:///embedder-headless:50051` in the ConfigMap, with an explicit DNS server.
-    client = createClient(loadEmbedderProto().embedder.v1.EmbedderService, `dns://127.0.0.1:${dnsPort}/${NAME}:${port}`);
+    client = createClient(
+      loadEmbedderProto().embedder.v1.EmbedderService,
+      `dns://127.0.0.1:${dnsPort}/${NAME}:${port}`,
+    );
   }, 120_000);
 
   afterAll(async () => {
@@ -135,6 +149,10 @@ describe('round_robin over a DNS name with one address per pod (headless Service
       await new Promise((res) => setTimeout(res, 50));
       counts = servedBy(after);
     }
-    expect({ old: counts[old1] + counts[old2], new1: counts[new1] > 0, new2: counts[new2] > 0 }).toEqual({ old: 0, new1: true, new2: true });
+    expect({ old: counts[old1] + counts[old2], new1: counts[new1] > 0, new2: counts[new2] > 0 }).toEqual({
+      old: 0,
+      new1: true,
+      new2: true,
+    });
   }, 180_000);
 });

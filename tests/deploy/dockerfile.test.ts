@@ -21,8 +21,22 @@ import {
   readDockerfile,
   stageChain,
 } from './support/dockerfile-model';
-import { packageDirOf, readManifest, readRepoFile, repoPath, workspaceClosure, workspacePackages } from './support/repo-files';
-import { buildStageOf, resolvesInTree, runtimeImports, simulateImage, tsFiles, type SimulatedImage } from './support/simulate-image';
+import {
+  packageDirOf,
+  readManifest,
+  readRepoFile,
+  repoPath,
+  workspaceClosure,
+  workspacePackages,
+} from './support/repo-files';
+import {
+  buildStageOf,
+  resolvesInTree,
+  runtimeImports,
+  simulateImage,
+  tsFiles,
+  type SimulatedImage,
+} from './support/simulate-image';
 
 const model = readDockerfile();
 const packages = workspacePackages();
@@ -31,7 +45,10 @@ const LOADER = ['node', '--import', 'tsx'];
 
 /** Every image: the processes `pnpm start` runs, plus the one-shot model pull. */
 const MODELS_ENTRY = 'tools/src/models/cli.ts';
-const TARGETS = [...PROCESSES.map((p): { name: string; entry: string } => ({ name: p.name, entry: p.entry })), { name: 'models', entry: MODELS_ENTRY }];
+const TARGETS = [
+  ...PROCESSES.map((p): { name: string; entry: string } => ({ name: p.name, entry: p.entry })),
+  { name: 'models', entry: MODELS_ENTRY },
+];
 
 const installOf = (stage: string) => {
   const installs = stageChain(model, stage).flatMap((s) => s.instructions.filter(isPnpmInstall));
@@ -64,7 +81,9 @@ describe('infra/docker/Dockerfile (parsed)', () => {
       expect({ target: t.name, argv }).toEqual({ target: t.name, argv: expected });
     }
     // The loader pnpm start uses, read from its process table's source.
-    expect(readRepoFile('tools/src/start/processes.ts')).toContain("['--import', 'tsx', path.join(REPO_ROOT, spec.entry)]");
+    expect(readRepoFile('tools/src/start/processes.ts')).toContain(
+      "['--import', 'tsx', path.join(REPO_ROOT, spec.entry)]",
+    );
     // `pnpm models` runs the same file.
     expect(root.scripts?.models).toBe(`tsx ${MODELS_ENTRY}`);
   });
@@ -78,9 +97,15 @@ describe('infra/docker/Dockerfile (parsed)', () => {
       expect(install.args).toEqual(expect.arrayContaining(['--frozen-lockfile', '--prod']));
       expect(pnpmFilters(install).sort()).toEqual([`${packages.get(pkgDir!)!.name}...`, root.name].sort());
       // Sources: the package, every workspace package it depends on, and the proto files the kit loads.
-      const copied = contextCopies(model.stage(build)).flatMap((c) => c.sources.map((s) => s.replace(/\/+$/, '')));
+      const copied = contextCopies(model.stage(build)).flatMap((c) =>
+        c.sources.map((s) => s.replace(/\/+$/, '')),
+      );
       for (const dir of [...workspaceClosure(pkgDir!, packages), 'proto']) {
-        expect({ target: t.name, copies: copied.includes(dir) || copied.some((c) => dir.startsWith(`${c}/`)), dir }).toEqual({
+        expect({
+          target: t.name,
+          copies: copied.includes(dir) || copied.some((c) => dir.startsWith(`${c}/`)),
+          dir,
+        }).toEqual({
           target: t.name,
           copies: true,
           dir,
@@ -91,13 +116,17 @@ describe('infra/docker/Dockerfile (parsed)', () => {
 
   it('copies the lockfile, the workspace file and the manifest of every workspace package an image can need', () => {
     const manifests = contextCopies(model.stage('workspace')).flatMap((c) => c.sources);
-    expect(manifests).toEqual(expect.arrayContaining(['package.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml']));
+    expect(manifests).toEqual(
+      expect.arrayContaining(['package.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml']),
+    );
     const needed = [...packages.keys()].filter((d) => d !== 'tests');
     for (const dir of needed) expect(manifests).toContain(`${dir}/package.json`);
   });
 
   it('pins pnpm to package.json’s packageManager, and tsx (the runtime loader) is a production dependency of the root', () => {
-    const pinned = model.stage('pnpm').instructions.find((i) => i.keyword === 'ARG' && i.args[0].startsWith('PNPM_VERSION='));
+    const pinned = model
+      .stage('pnpm')
+      .instructions.find((i) => i.keyword === 'ARG' && i.args[0].startsWith('PNPM_VERSION='));
     expect(`pnpm@${pinned?.args[0].split('=')[1]}`).toBe(root.packageManager);
     expect(root.dependencies?.tsx).toBeDefined();
     expect(root.devDependencies?.tsx).toBeUndefined();
@@ -106,17 +135,33 @@ describe('infra/docker/Dockerfile (parsed)', () => {
   it('leaves dependency build scripts off (onnxruntime-node’s postinstall would download GPU binaries)', () => {
     const ws = parse(readRepoFile('pnpm-workspace.yaml')) as { onlyBuiltDependencies?: string[] };
     expect(ws.onlyBuiltDependencies ?? []).not.toContain('onnxruntime-node');
-    expect(model.text).not.toMatch(/pnpm (rebuild|approve-builds)|--ignore-scripts=false|(?<!p)npm (ci|install)(?! --global)/);
+    expect(model.text).not.toMatch(
+      /pnpm (rebuild|approve-builds)|--ignore-scripts=false|(?<!p)npm (ci|install)(?! --global)/,
+    );
   });
 
   it('runs as a numeric non-root user, with no model weights, data or secrets in the build context', () => {
     const user = model.stage('runtime').instructions.find((i) => i.keyword === 'USER');
     expect(user?.args[0]).toMatch(/^[1-9]\d*:[1-9]\d*$/);
-    for (const t of TARGETS) expect(model.stage(t.name).instructions.some((i) => i.keyword === 'USER')).toBe(false);
+    for (const t of TARGETS)
+      expect(model.stage(t.name).instructions.some((i) => i.keyword === 'USER')).toBe(false);
     const ignore = new DockerIgnore(readRepoFile('.dockerignore'));
-    for (const p of ['.models', '.models/sentence-transformers/x/onnx/model.onnx', '.data/search', 'services/embedder/node_modules', '.env', '.git', 'services/search/test/x.test.ts'])
+    for (const p of [
+      '.models',
+      '.models/sentence-transformers/x/onnx/model.onnx',
+      '.data/search',
+      'services/embedder/node_modules',
+      '.env',
+      '.git',
+      'services/search/test/x.test.ts',
+    ])
       expect({ p, ignored: ignore.ignores(p) }).toEqual({ p, ignored: true });
-    for (const p of ['services/kit/src/index.ts', 'proto/search/v1/search.proto', 'tools/datasets/sample/captions.txt', 'tools/src/healthcheck/cli.ts'])
+    for (const p of [
+      'services/kit/src/index.ts',
+      'proto/search/v1/search.proto',
+      'tools/datasets/sample/captions.txt',
+      'tools/src/healthcheck/cli.ts',
+    ])
       expect({ p, ignored: ignore.ignores(p) }).toEqual({ p, ignored: false });
     expect(model.text).not.toMatch(/\.onnx|huggingface\.co/);
   });
@@ -137,7 +182,10 @@ describe('infra/docker/Dockerfile (parsed)', () => {
     }
     for (const file of tsFiles(repoPath('tools/src/healthcheck'))) {
       const imports = runtimeImports(fs.readFileSync(file, 'utf8'));
-      expect({ file: path.basename(file), imports: imports.filter((s) => s !== '@tit/kit') }).toEqual({ file: path.basename(file), imports: [] });
+      expect({ file: path.basename(file), imports: imports.filter((s) => s !== '@tit/kit') }).toEqual({
+        file: path.basename(file),
+        imports: [],
+      });
     }
   });
 });
@@ -151,30 +199,37 @@ describe('infra/docker/Dockerfile (each target’s build stages run without Dock
   }, 600_000);
   afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
-  it.each(TARGETS.map((t) => [t.name, t.entry]))('%s: the entry file is in the image tree and every import it can reach resolves there', (name, entry) => {
-    const img = images.get(name)!;
-    expect(img.cmd.slice(3)[0]).toBe(entry);
-    expect(fs.existsSync(path.join(img.root, entry))).toBe(true);
-    const pkgDir = packageDirOf(entry, packages)!;
-    const dirs = [...workspaceClosure(pkgDir, packages).map((d) => path.join(d, 'src')), 'tools/src/healthcheck'];
-    const unresolved: string[] = [];
-    for (const dir of new Set(dirs))
-      for (const file of tsFiles(path.join(img.root, dir))) {
-        const source = fs.readFileSync(file, 'utf8');
-        for (const spec of runtimeImports(source))
-          if (!resolvesInTree(spec, path.dirname(file), img.root)) unresolved.push(`${path.relative(img.root, file)}: ${spec}`);
-        for (const m of source.matchAll(/(?:from\s+|import\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g)) {
-          const base = path.resolve(path.dirname(file), m[1]);
-          if (!['', '.ts', '.js', '.json', '/index.ts'].some((ext) => fs.existsSync(base + ext)))
-            unresolved.push(`${path.relative(img.root, file)}: ${m[1]}`);
+  it.each(TARGETS.map((t) => [t.name, t.entry]))(
+    '%s: the entry file is in the image tree and every import it can reach resolves there',
+    (name, entry) => {
+      const img = images.get(name)!;
+      expect(img.cmd.slice(3)[0]).toBe(entry);
+      expect(fs.existsSync(path.join(img.root, entry))).toBe(true);
+      const pkgDir = packageDirOf(entry, packages)!;
+      const dirs = [
+        ...workspaceClosure(pkgDir, packages).map((d) => path.join(d, 'src')),
+        'tools/src/healthcheck',
+      ];
+      const unresolved: string[] = [];
+      for (const dir of new Set(dirs))
+        for (const file of tsFiles(path.join(img.root, dir))) {
+          const source = fs.readFileSync(file, 'utf8');
+          for (const spec of runtimeImports(source))
+            if (!resolvesInTree(spec, path.dirname(file), img.root))
+              unresolved.push(`${path.relative(img.root, file)}: ${spec}`);
+          for (const m of source.matchAll(/(?:from\s+|import\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g)) {
+            const base = path.resolve(path.dirname(file), m[1]);
+            if (!['', '.ts', '.js', '.json', '/index.ts'].some((ext) => fs.existsSync(base + ext)))
+              unresolved.push(`${path.relative(img.root, file)}: ${m[1]}`);
+          }
         }
-      }
-    expect(unresolved).toEqual([]);
-    // Nothing but the packages the entry needs (and the health check) was copied in.
-    const present = [...packages.keys()].filter((d) => fs.existsSync(path.join(img.root, d, 'src')));
-    const allowed = new Set([...workspaceClosure(pkgDir, packages), 'tools']);
-    expect(present.filter((d) => !allowed.has(d))).toEqual([]);
-  });
+      expect(unresolved).toEqual([]);
+      // Nothing but the packages the entry needs (and the health check) was copied in.
+      const present = [...packages.keys()].filter((d) => fs.existsSync(path.join(img.root, d, 'src')));
+      const allowed = new Set([...workspaceClosure(pkgDir, packages), 'tools']);
+      expect(present.filter((d) => !allowed.has(d))).toEqual([]);
+    },
+  );
 
   it('no image tree holds dependencies of other packages (production install of one package only)', () => {
     // The search image has neither onnxruntime-node (embedder, captioner) nor fastify (gateway).
@@ -185,9 +240,16 @@ describe('infra/docker/Dockerfile (each target’s build stages run without Dock
     expect(names.some((n) => n.startsWith('tsx@'))).toBe(true);
     expect(names.some((n) => n.startsWith('jest@') || n.startsWith('typescript@'))).toBe(false);
     // Linux only: the onnxruntime-node binaries of other systems are pruned.
-    const ort = fs.readdirSync(path.join(images.get('embedder')!.root, 'node_modules/.pnpm')).find((n) => n.startsWith('onnxruntime-node@'));
+    const ort = fs
+      .readdirSync(path.join(images.get('embedder')!.root, 'node_modules/.pnpm'))
+      .find((n) => n.startsWith('onnxruntime-node@'));
     expect(ort).toBeDefined();
-    const bin = path.join(images.get('embedder')!.root, 'node_modules/.pnpm', ort!, 'node_modules/onnxruntime-node/bin');
+    const bin = path.join(
+      images.get('embedder')!.root,
+      'node_modules/.pnpm',
+      ort!,
+      'node_modules/onnxruntime-node/bin',
+    );
     const platforms = fs.readdirSync(bin).flatMap((napi) => fs.readdirSync(path.join(bin, napi)));
     expect(platforms).toEqual(['linux']);
   });

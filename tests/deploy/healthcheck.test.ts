@@ -11,7 +11,10 @@ import { freePort } from '../support/test-system';
 
 const CLI = path.join(REPO_ROOT, 'tools/src/healthcheck/cli.ts');
 
-function runCheck(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string }> {
+function runCheck(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
       cwd: REPO_ROOT,
@@ -37,7 +40,10 @@ describe('healthcheck cli (grpc.health.v1)', () => {
 
   it('fails while the process is NOT_SERVING (loading or draining) and passes once it is SERVING', async () => {
     health.set('NOT_SERVING');
-    const [a, b] = await Promise.all([runCheck([`127.0.0.1:${port}`]), runCheck(['embedder'], { EMBEDDER_PORT: String(port) })]);
+    const [a, b] = await Promise.all([
+      runCheck([`127.0.0.1:${port}`]),
+      runCheck(['embedder'], { EMBEDDER_PORT: String(port) }),
+    ]);
     expect(a).toEqual({ code: 1, out: `unhealthy: 127.0.0.1:${port} 127.0.0.1:${port} NOT_SERVING` });
     expect(b).toEqual({ code: 1, out: `unhealthy: embedder 127.0.0.1:${port} NOT_SERVING` });
     health.set('SERVING');
@@ -49,7 +55,10 @@ describe('healthcheck cli (grpc.health.v1)', () => {
     ]);
     expect(c.code).toBe(0);
     expect(d).toEqual({ code: 0, out: `healthy: embedder 127.0.0.1:${port} SERVING` });
-    expect(e).toEqual({ code: 0, out: `healthy: dns:///localhost:${port} dns:///localhost:${port} (embedder.v1.EmbedderService) SERVING` });
+    expect(e).toEqual({
+      code: 0,
+      out: `healthy: dns:///localhost:${port} dns:///localhost:${port} (embedder.v1.EmbedderService) SERVING`,
+    });
   }, 60_000);
 
   it('fails for an unknown service name, a closed port, a bad port variable and bad arguments (never exit 2, which Docker reserves)', async () => {

@@ -37,17 +37,32 @@ const SCHEMAS: Record<string, Record<string, unknown>> = {
   gateway: gatewaySchema,
 };
 const INFERENCE = [
-  { name: 'embedder', portVar: 'EMBEDDER_PORT', addrVar: 'EMBEDDER_ADDR', threadsVar: 'EMBEDDER_INTRA_OP_THREADS' },
-  { name: 'captioner', portVar: 'CAPTIONER_PORT', addrVar: 'CAPTIONER_ADDR', threadsVar: 'CAPTIONER_INTRA_OP_THREADS' },
+  {
+    name: 'embedder',
+    portVar: 'EMBEDDER_PORT',
+    addrVar: 'EMBEDDER_ADDR',
+    threadsVar: 'EMBEDDER_INTRA_OP_THREADS',
+  },
+  {
+    name: 'captioner',
+    portVar: 'CAPTIONER_PORT',
+    addrVar: 'CAPTIONER_ADDR',
+    threadsVar: 'CAPTIONER_INTRA_OP_THREADS',
+  },
 ] as const;
 
 const workloads = (all: readonly Manifest[]) => all.filter((d) => WORKLOAD_KINDS.has(String(d.kind)));
-const containersOf = (d: Manifest): Manifest[] => [...(podSpecOf(d).initContainers ?? []), ...(podSpecOf(d).containers ?? [])];
+const containersOf = (d: Manifest): Manifest[] => [
+  ...(podSpecOf(d).initContainers ?? []),
+  ...(podSpecOf(d).containers ?? []),
+];
 const mainContainer = (d: Manifest): Manifest => podSpecOf(d).containers[0];
 const labelsMatch = (selector: Record<string, string>, labels: Record<string, string>) =>
   Object.entries(selector).every(([k, v]) => labels[k] === v);
 
-console.log(`kubernetes.test: base rendered with ${base.via}${HAS_KUBECTL ? '' : ' (kubectl not installed: overlay checks skipped)'}`);
+console.log(
+  `kubernetes.test: base rendered with ${base.via}${HAS_KUBECTL ? '' : ' (kubectl not installed: overlay checks skipped)'}`,
+);
 
 describe(`Kubernetes base (${base.via})`, () => {
   it('validates against the Kubernetes API schemas (kubernetes-models), and the validator does reject a broken manifest', () => {
@@ -55,13 +70,19 @@ describe(`Kubernetes base (${base.via})`, () => {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: { name: 'broken' },
-      spec: { template: { spec: { containers: [{ image: 'x', readinessProbe: { grpc: { port: 'grpc' } } }] } } },
+      spec: {
+        template: { spec: { containers: [{ image: 'x', readinessProbe: { grpc: { port: 'grpc' } } }] } },
+      },
     };
     const results = validateManifests([...docs, broken]);
     const control = results.pop()!;
     expect(control.ok).toBe(false);
-    expect(control.errors.join(' ')).toMatch(/required property selector.*|must have required property 'name'|must be integer/);
-    expect(results.filter((r) => !r.ok).map((r) => `${r.kind}/${r.name}: ${r.errors.join('; ')}`)).toEqual([]);
+    expect(control.errors.join(' ')).toMatch(
+      /required property selector.*|must have required property 'name'|must be integer/,
+    );
+    expect(results.filter((r) => !r.ok).map((r) => `${r.kind}/${r.name}: ${r.errors.join('; ')}`)).toEqual(
+      [],
+    );
     expect(results).toHaveLength(docs.length);
     // Every kind the deployment needs is there.
     const kinds = new Set(docs.map((d) => `${d.kind}/${baseName(d)}`));
@@ -102,13 +123,20 @@ describe(`Kubernetes base (${base.via})`, () => {
         expect(quantity(requests[r])).toBeLessThanOrEqual(quantity(limits[r]));
       }
       const threads = c().env.find((e: Manifest) => e.name === threadsVar);
-      expect(threads?.valueFrom?.resourceFieldRef).toEqual({ containerName: name, resource: 'limits.cpu', divisor: '1' });
+      expect(threads?.valueFrom?.resourceFieldRef).toEqual({
+        containerName: name,
+        resource: 'limits.cpu',
+        divisor: '1',
+      });
       expect(threadsVar in SCHEMAS[name]).toBe(true);
     });
 
     it('runs non-root with a read-only root filesystem and no capabilities, models mounted read-only', () => {
       const pod = podSpecOf(dep);
-      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+      expect(pod.securityContext).toMatchObject({
+        runAsNonRoot: true,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
       expect(pod.securityContext.runAsUser).toBeGreaterThan(0);
       for (const ct of containersOf(dep))
         expect(ct.securityContext).toEqual({
@@ -117,7 +145,9 @@ describe(`Kubernetes base (${base.via})`, () => {
           runAsNonRoot: true,
           capabilities: { drop: ['ALL'] },
         });
-      expect(c().volumeMounts).toEqual(expect.arrayContaining([{ name: 'models', mountPath: config.MODELS_DIR, readOnly: true }]));
+      expect(c().volumeMounts).toEqual(
+        expect.arrayContaining([{ name: 'models', mountPath: config.MODELS_DIR, readOnly: true }]),
+      );
       const vol = pod.volumes.find((v: Manifest) => v.name === 'models');
       expect(vol.persistentVolumeClaim).toEqual({ claimName: 'models', readOnly: true });
     });
@@ -128,8 +158,16 @@ describe(`Kubernetes base (${base.via})`, () => {
       expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name });
       expect(hpa.spec.minReplicas).toBeGreaterThanOrEqual(2);
       expect(hpa.spec.maxReplicas).toBeGreaterThan(hpa.spec.minReplicas);
-      expect(hpa.spec.metrics).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'Resource', resource: expect.objectContaining({ name: 'cpu' }) })]));
-      const pdb = docs.find((d) => d.kind === 'PodDisruptionBudget' && labelsMatch(d.spec.selector.matchLabels, dep.spec.template.metadata.labels));
+      expect(hpa.spec.metrics).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ type: 'Resource', resource: expect.objectContaining({ name: 'cpu' }) }),
+        ]),
+      );
+      const pdb = docs.find(
+        (d) =>
+          d.kind === 'PodDisruptionBudget' &&
+          labelsMatch(d.spec.selector.matchLabels, dep.spec.template.metadata.labels),
+      );
       expect(pdb?.spec.maxUnavailable ?? pdb?.spec.minAvailable).toBeDefined();
       // Rolling updates never drop below the current capacity.
       expect(dep.spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
@@ -156,8 +194,16 @@ describe(`Kubernetes base (${base.via})`, () => {
     for (const w of workloads(docs)) {
       const pod = podSpecOf(w);
       const id = `${w.kind}/${w.metadata.name}`;
-      expect({ id, links: pod.enableServiceLinks, token: pod.automountServiceAccountToken }).toEqual({ id, links: false, token: false });
-      expect({ id, nonRoot: pod.securityContext?.runAsNonRoot, seccomp: pod.securityContext?.seccompProfile?.type }).toEqual({
+      expect({ id, links: pod.enableServiceLinks, token: pod.automountServiceAccountToken }).toEqual({
+        id,
+        links: false,
+        token: false,
+      });
+      expect({
+        id,
+        nonRoot: pod.securityContext?.runAsNonRoot,
+        seccomp: pod.securityContext?.seccompProfile?.type,
+      }).toEqual({
         id,
         nonRoot: true,
         seccomp: 'RuntimeDefault',
@@ -166,9 +212,19 @@ describe(`Kubernetes base (${base.via})`, () => {
         expect({ id, c: c.name, sc: c.securityContext }).toEqual({
           id,
           c: c.name,
-          sc: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } },
+          sc: {
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            runAsNonRoot: true,
+            capabilities: { drop: ['ALL'] },
+          },
         });
-        expect({ id, c: c.name, memoryLimit: c.resources?.limits?.memory !== undefined, memoryRequest: c.resources?.requests?.memory !== undefined }).toEqual({
+        expect({
+          id,
+          c: c.name,
+          memoryLimit: c.resources?.limits?.memory !== undefined,
+          memoryRequest: c.resources?.requests?.memory !== undefined,
+        }).toEqual({
           id,
           c: c.name,
           memoryLimit: true,
@@ -176,8 +232,19 @@ describe(`Kubernetes base (${base.via})`, () => {
         });
       }
       // Our images run tsx, which keeps its transpile cache in /tmp: it must be writable.
-      if (containersOf(w).some((c) => String(c.image).startsWith('text-image-text/') && !c.name.startsWith('wait-') && c.name !== 'seed')) {
-        const tmp = pod.volumes.find((v: Manifest) => v.emptyDir && mainContainer(w).volumeMounts.some((m: Manifest) => m.name === v.name && m.mountPath === '/tmp'));
+      if (
+        containersOf(w).some(
+          (c) =>
+            String(c.image).startsWith('text-image-text/') &&
+            !c.name.startsWith('wait-') &&
+            c.name !== 'seed',
+        )
+      ) {
+        const tmp = pod.volumes.find(
+          (v: Manifest) =>
+            v.emptyDir &&
+            mainContainer(w).volumeMounts.some((m: Manifest) => m.name === v.name && m.mountPath === '/tmp'),
+        );
         expect({ id, tmp: Boolean(tmp) }).toEqual({ id, tmp: true });
       }
     }
@@ -193,7 +260,9 @@ describe(`Kubernetes base (${base.via})`, () => {
       }
     const search = find(docs, 'StatefulSet', 'search')!;
     const cmd = dockerfile.stage('search').instructions.find((i) => i.keyword === 'CMD')!;
-    expect(mainContainer(search).args[0]).toMatch(new RegExp(`exec ${execForm(cmd)!.join(' ').replace(/[.]/g, '\\.')}$`));
+    expect(mainContainer(search).args[0]).toMatch(
+      new RegExp(`exec ${execForm(cmd)!.join(' ').replace(/[.]/g, '\\.')}$`),
+    );
   });
 
   it('runs search as a StatefulSet whose pod 0 is the writer, with snapshots on a shared volume', () => {
@@ -201,36 +270,67 @@ describe(`Kubernetes base (${base.via})`, () => {
     const headless = find(docs, 'Service', sts.spec.serviceName)!;
     expect(headless.spec.clusterIP).toBe('None');
     expect(config.SEARCH_ADDR).toBe(`dns:///${sts.spec.serviceName}:${config.SEARCH_PORT}`);
-    expect(config.SEARCH_WRITER_ADDR).toBe(`dns:///${sts.metadata.name}-0.${sts.spec.serviceName}:${config.SEARCH_PORT}`);
+    expect(config.SEARCH_WRITER_ADDR).toBe(
+      `dns:///${sts.metadata.name}-0.${sts.spec.serviceName}:${config.SEARCH_PORT}`,
+    );
     const script = mainContainer(sts).args[0] as string;
     expect(script).toContain('*-0) export SEARCH_ROLE=writer');
     expect(script).toContain('export SEARCH_ROLE=replica');
-    expect(mainContainer(sts).env).toEqual(expect.arrayContaining([{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }]));
-    const claim = podSpecOf(sts).volumes.find((v: Manifest) => v.name === 'snapshots').persistentVolumeClaim.claimName;
+    expect(mainContainer(sts).env).toEqual(
+      expect.arrayContaining([{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }]),
+    );
+    const claim = podSpecOf(sts).volumes.find((v: Manifest) => v.name === 'snapshots').persistentVolumeClaim
+      .claimName;
     expect(find(docs, 'PersistentVolumeClaim', claim)!.spec.accessModes).toEqual(['ReadWriteMany']);
-    expect(mainContainer(sts).volumeMounts).toEqual(expect.arrayContaining([{ name: 'snapshots', mountPath: config.SEARCH_SNAPSHOT_DIR }]));
-    for (const p of ['startupProbe', 'readinessProbe', 'livenessProbe']) expect(mainContainer(sts)[p].grpc).toEqual({ port: Number(config.SEARCH_PORT) });
+    expect(mainContainer(sts).volumeMounts).toEqual(
+      expect.arrayContaining([{ name: 'snapshots', mountPath: config.SEARCH_SNAPSHOT_DIR }]),
+    );
+    for (const p of ['startupProbe', 'readinessProbe', 'livenessProbe'])
+      expect(mainContainer(sts)[p].grpc).toEqual({ port: Number(config.SEARCH_PORT) });
   });
 
   it('configures only variables some process reads, with ports that match the containers', () => {
-    const readers = { ...Object.assign({}, ...Object.values(SCHEMAS)), ...modelsSchema, MODELS_PULL: 1, MODELS_REVISION: 1 } as Record<string, unknown>;
+    const readers = {
+      ...Object.assign({}, ...Object.values(SCHEMAS)),
+      ...modelsSchema,
+      MODELS_PULL: 1,
+      MODELS_REVISION: 1,
+    } as Record<string, unknown>;
     expect(Object.keys(config).filter((k) => !(k in readers))).toEqual([]);
-    expect(mainContainer(find(docs, 'Deployment', 'gateway')!).ports).toEqual([{ name: 'http', containerPort: Number(config.GATEWAY_PORT) }]);
-    expect(mainContainer(find(docs, 'Deployment', 'indexer')!).ports[0].containerPort).toBe(Number(config.INDEXER_PORT));
-    expect(config.REDIS_URL).toBe(`redis://${find(docs, 'Service', 'redis')!.metadata.name}:${find(docs, 'Service', 'redis')!.spec.ports[0].port}`);
+    expect(mainContainer(find(docs, 'Deployment', 'gateway')!).ports).toEqual([
+      { name: 'http', containerPort: Number(config.GATEWAY_PORT) },
+    ]);
+    expect(mainContainer(find(docs, 'Deployment', 'indexer')!).ports[0].containerPort).toBe(
+      Number(config.INDEXER_PORT),
+    );
+    expect(config.REDIS_URL).toBe(
+      `redis://${find(docs, 'Service', 'redis')!.metadata.name}:${find(docs, 'Service', 'redis')!.spec.ports[0].port}`,
+    );
   });
 
   it('probes the gateway over HTTP: liveness /healthz, readiness /readyz', () => {
     const gw = mainContainer(find(docs, 'Deployment', 'gateway')!);
     expect(gw.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
     expect(gw.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
-    expect(gw.env).toEqual(expect.arrayContaining([{ name: 'ADMIN_API_KEY', valueFrom: { secretKeyRef: { name: expect.stringMatching(/^tit-secrets/) as unknown, key: 'ADMIN_API_KEY' } } }]));
+    expect(gw.env).toEqual(
+      expect.arrayContaining([
+        {
+          name: 'ADMIN_API_KEY',
+          valueFrom: {
+            secretKeyRef: { name: expect.stringMatching(/^tit-secrets/) as unknown, key: 'ADMIN_API_KEY' },
+          },
+        },
+      ]),
+    );
   });
 
-  (HAS_KUBECTL ? it : it.skip)('reads the same objects from the files as kubectl renders (the fallback used without kubectl is faithful)', () => {
-    const key = (d: Manifest) => `${d.kind}/${baseName(d)}`;
-    expect(readBaseFiles().map(key).sort()).toEqual(kustomize('infra/base').map(key).sort());
-  });
+  (HAS_KUBECTL ? it : it.skip)(
+    'reads the same objects from the files as kubectl renders (the fallback used without kubectl is faithful)',
+    () => {
+      const key = (d: Manifest) => `${d.kind}/${baseName(d)}`;
+      expect(readBaseFiles().map(key).sort()).toEqual(kustomize('infra/base').map(key).sort());
+    },
+  );
 });
 
 (HAS_KUBECTL ? describe : describe.skip)('Kubernetes overlays/local (kubectl kustomize)', () => {
@@ -238,39 +338,57 @@ describe(`Kubernetes base (${base.via})`, () => {
 
   it('validates against the Kubernetes API schemas', () => {
     const results = validateManifests(local);
-    expect(results.filter((r) => !r.ok).map((r) => `${r.kind}/${r.name}: ${r.errors.join('; ')}`)).toEqual([]);
+    expect(results.filter((r) => !r.ok).map((r) => `${r.kind}/${r.name}: ${r.errors.join('; ')}`)).toEqual(
+      [],
+    );
     expect(results.length).toBe(docs.length + 2); // + Namespace and Secret
   });
 
   it('puts every object in its namespace, and every reference resolves to an object of the render', () => {
     const ns = find(local, 'Namespace', 'text-image-text')!;
     expect(ns.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
-    for (const d of local.filter((x) => !['Namespace'].includes(x.kind))) expect(`${d.kind}/${d.metadata.name}:${d.metadata.namespace}`).toBe(`${d.kind}/${d.metadata.name}:text-image-text`);
-    const has = (kind: string, name: string) => local.some((d) => d.kind === kind && d.metadata.name === name);
+    for (const d of local.filter((x) => !['Namespace'].includes(x.kind)))
+      expect(`${d.kind}/${d.metadata.name}:${d.metadata.namespace}`).toBe(
+        `${d.kind}/${d.metadata.name}:text-image-text`,
+      );
+    const has = (kind: string, name: string) =>
+      local.some((d) => d.kind === kind && d.metadata.name === name);
     const missing: string[] = [];
     for (const w of workloads(local)) {
-      for (const v of podSpecOf(w).volumes ?? []) if (v.persistentVolumeClaim && !has('PersistentVolumeClaim', v.persistentVolumeClaim.claimName)) missing.push(`${w.metadata.name}: pvc ${v.persistentVolumeClaim.claimName}`);
+      for (const v of podSpecOf(w).volumes ?? [])
+        if (v.persistentVolumeClaim && !has('PersistentVolumeClaim', v.persistentVolumeClaim.claimName))
+          missing.push(`${w.metadata.name}: pvc ${v.persistentVolumeClaim.claimName}`);
       for (const c of containersOf(w)) {
-        for (const e of c.envFrom ?? []) if (e.configMapRef && !has('ConfigMap', e.configMapRef.name)) missing.push(`${w.metadata.name}: configmap ${e.configMapRef.name}`);
+        for (const e of c.envFrom ?? [])
+          if (e.configMapRef && !has('ConfigMap', e.configMapRef.name))
+            missing.push(`${w.metadata.name}: configmap ${e.configMapRef.name}`);
         for (const e of c.env ?? []) {
           const ref = e.valueFrom?.secretKeyRef;
           if (ref && !ref.optional) {
             const secret = local.find((d) => d.kind === 'Secret' && d.metadata.name === ref.name);
-            if (!secret || !(ref.key in (secret.data ?? {}))) missing.push(`${w.metadata.name}: secret ${ref.name}/${ref.key}`);
+            if (!secret || !(ref.key in (secret.data ?? {})))
+              missing.push(`${w.metadata.name}: secret ${ref.name}/${ref.key}`);
           }
         }
       }
     }
-    for (const d of local.filter((x) => x.kind === 'HorizontalPodAutoscaler')) if (!has(d.spec.scaleTargetRef.kind, d.spec.scaleTargetRef.name)) missing.push(`hpa ${d.metadata.name}`);
+    for (const d of local.filter((x) => x.kind === 'HorizontalPodAutoscaler'))
+      if (!has(d.spec.scaleTargetRef.kind, d.spec.scaleTargetRef.name))
+        missing.push(`hpa ${d.metadata.name}`);
     for (const d of local.filter((x) => x.kind === 'Service'))
-      if (!workloads(local).some((w) => labelsMatch(d.spec.selector, w.spec.template.metadata.labels))) missing.push(`service ${d.metadata.name} selects no pods`);
+      if (!workloads(local).some((w) => labelsMatch(d.spec.selector, w.spec.template.metadata.labels)))
+        missing.push(`service ${d.metadata.name} selects no pods`);
     expect(missing).toEqual([]);
   });
 
   it('uses locally built images, single-node volumes and small autoscaling ranges', () => {
-    for (const w of workloads(local)) for (const c of containersOf(w)) if (String(c.image).startsWith('text-image-text/')) expect(c.image).toMatch(/:local$/);
-    for (const pvc of local.filter((d) => d.kind === 'PersistentVolumeClaim')) expect(pvc.spec.accessModes).toEqual(['ReadWriteOnce']);
-    for (const hpa of local.filter((d) => d.kind === 'HorizontalPodAutoscaler')) expect([hpa.spec.minReplicas, hpa.spec.maxReplicas]).toEqual([1, 3]);
+    for (const w of workloads(local))
+      for (const c of containersOf(w))
+        if (String(c.image).startsWith('text-image-text/')) expect(c.image).toMatch(/:local$/);
+    for (const pvc of local.filter((d) => d.kind === 'PersistentVolumeClaim'))
+      expect(pvc.spec.accessModes).toEqual(['ReadWriteOnce']);
+    for (const hpa of local.filter((d) => d.kind === 'HorizontalPodAutoscaler'))
+      expect([hpa.spec.minReplicas, hpa.spec.maxReplicas]).toEqual([1, 3]);
   });
 });
 

@@ -39,13 +39,22 @@ describe('client-side round-robin over two embedder processes', () => {
   };
 
   /** One Embed call with a fresh request id; resolves to the id and the outcome. */
-  const embed = async (): Promise<{ id: string; res?: EmbedResponse__Output; err?: Error & { code?: number } }> => {
+  const embed = async (): Promise<{
+    id: string;
+    res?: EmbedResponse__Output;
+    err?: Error & { code?: number };
+  }> => {
     const id = `lb-${process.pid}-${++seq}`;
     try {
-      const res = await unaryCall<{ texts: string[] }, EmbedResponse__Output>(client, client.embed.bind(client), { texts: [`a dog runs ${seq}`] }, {
-        deadline: 5000,
-        requestId: id,
-      });
+      const res = await unaryCall<{ texts: string[] }, EmbedResponse__Output>(
+        client,
+        client.embed.bind(client),
+        { texts: [`a dog runs ${seq}`] },
+        {
+          deadline: 5000,
+          requestId: id,
+        },
+      );
       return { id, res };
     } catch (err) {
       return { id, err: err as Error & { code?: number } };
@@ -54,7 +63,10 @@ describe('client-side round-robin over two embedder processes', () => {
 
   /** Request ids each process logged as served ("ok" lines of the Embed handler). */
   const servedBy = (p: ServiceProcess, ids: ReadonlySet<string>): number =>
-    p.logs.filter((l) => l.method === 'Embed' && l.msg === 'ok' && typeof l.requestId === 'string' && ids.has(l.requestId)).length;
+    p.logs.filter(
+      (l) =>
+        l.method === 'Embed' && l.msg === 'ok' && typeof l.requestId === 'string' && ids.has(l.requestId),
+    ).length;
 
   const settleLogs = () => new Promise((r) => setTimeout(r, 300));
 
@@ -71,7 +83,9 @@ describe('client-side round-robin over two embedder processes', () => {
   });
 
   it('uses round_robin, as every client of the project does', () => {
-    expect(JSON.parse(CLIENT_CHANNEL_OPTIONS['grpc.service_config'] as string)).toEqual({ loadBalancingConfig: [{ round_robin: {} }] });
+    expect(JSON.parse(CLIENT_CHANNEL_OPTIONS['grpc.service_config'] as string)).toEqual({
+      loadBalancingConfig: [{ round_robin: {} }],
+    });
   });
 
   it('spreads calls over both processes', async () => {

@@ -40,12 +40,24 @@ export function readDockerfile(rel = DOCKERFILE): DockerfileModel {
     const keyword = ins.getKeyword().toUpperCase();
     const args = ins.getArguments().map((a) => a.getValue());
     const flags: Record<string, string> = {};
-    const withFlags = ins as unknown as { getFlags?: () => Array<{ getName(): string; getValue(): string | null }> };
+    const withFlags = ins as unknown as {
+      getFlags?: () => Array<{ getName(): string; getValue(): string | null }>;
+    };
     for (const f of withFlags.getFlags?.() ?? []) flags[f.getName()] = f.getValue() ?? '';
-    const entry: Instruction = { keyword, args, flags, text: ins.getArgumentsContent() ?? '', line: ins.getRange().start.line + 1 };
+    const entry: Instruction = {
+      keyword,
+      args,
+      flags,
+      text: ins.getArgumentsContent() ?? '',
+      line: ins.getRange().start.line + 1,
+    };
     if (keyword === 'FROM') {
       const asAt = args.findIndex((a) => a.toUpperCase() === 'AS');
-      stages.push({ name: asAt >= 0 ? args[asAt + 1] : `#${stages.length}`, base: args[0], instructions: [] });
+      stages.push({
+        name: asAt >= 0 ? args[asAt + 1] : `#${stages.length}`,
+        base: args[0],
+        instructions: [],
+      });
     } else if (stages.length === 0) {
       if (keyword === 'ARG') {
         const [k, v = ''] = args[0].split('=');

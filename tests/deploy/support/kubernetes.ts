@@ -18,7 +18,11 @@ export const HAS_KUBECTL = hasCommand('kubectl');
 
 /** `kubectl kustomize <dir>` (dir relative to the repository). */
 export function kustomize(dir: string): Manifest[] {
-  const r = spawnSync('kubectl', ['kustomize', dir], { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 32 * 1024 * 1024 });
+  const r = spawnSync('kubectl', ['kustomize', dir], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    maxBuffer: 32 * 1024 * 1024,
+  });
   if (r.status !== 0) throw new Error(`kubectl kustomize ${dir} failed: ${r.stderr}`);
   return parseYamlDocs(r.stdout);
 }
@@ -39,7 +43,9 @@ export function readBaseFiles(dir = 'infra/base'): Manifest[] {
 
 /** The base as kubectl renders it, or read from its files when kubectl is missing. */
 export function renderBase(): { docs: Manifest[]; via: 'kubectl kustomize' | 'files' } {
-  return HAS_KUBECTL ? { docs: kustomize('infra/base'), via: 'kubectl kustomize' } : { docs: readBaseFiles(), via: 'files' };
+  return HAS_KUBECTL
+    ? { docs: kustomize('infra/base'), via: 'kubectl kustomize' }
+    : { docs: readBaseFiles(), via: 'files' };
 }
 
 export interface Validation {
@@ -55,7 +61,9 @@ export function validateManifests(docs: readonly Manifest[]): Validation[] {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tit-k8s-')), 'manifests.json');
   fs.writeFileSync(file, JSON.stringify(docs));
   try {
-    const r = spawnSync(process.execPath, [path.join(__dirname, 'validate-k8s.mjs'), file], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [path.join(__dirname, 'validate-k8s.mjs'), file], {
+      encoding: 'utf8',
+    });
     if (r.status !== 0) throw new Error(`validate-k8s.mjs failed: ${r.stderr}`);
     return r.stdout
       .trim()
@@ -84,6 +92,17 @@ export function quantity(q: string | number): number {
   if (!m) throw new Error(`not a quantity: ${s}`);
   const n = Number(m[1]);
   const unit = m[2] ?? '';
-  const factor: Record<string, number> = { '': 1, m: 0.001, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4, k: 1e3, M: 1e6, G: 1e9, T: 1e12 };
+  const factor: Record<string, number> = {
+    '': 1,
+    m: 0.001,
+    Ki: 1024,
+    Mi: 1024 ** 2,
+    Gi: 1024 ** 3,
+    Ti: 1024 ** 4,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+  };
   return n * factor[unit];
 }

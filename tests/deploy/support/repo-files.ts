@@ -127,7 +127,10 @@ export function workspacePackages(): Map<string, PackageManifest> {
 }
 
 /** The folder of the workspace package that contains `file` (longest matching folder). */
-export function packageDirOf(file: string, packages: ReadonlyMap<string, PackageManifest>): string | undefined {
+export function packageDirOf(
+  file: string,
+  packages: ReadonlyMap<string, PackageManifest>,
+): string | undefined {
   return [...packages.keys()].filter((d) => file.startsWith(`${d}/`)).sort((a, b) => b.length - a.length)[0];
 }
 

@@ -31,7 +31,9 @@ export class ServiceProcess {
             this.logs.push({ raw: line });
           }
         });
-    this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));
+    this.exited = new Promise((resolve) =>
+      this.child.on('exit', (code, signal) => resolve({ code, signal })),
+    );
   }
 
   get running(): boolean {
@@ -46,12 +48,19 @@ export class ServiceProcess {
       if ((await checkHealth(target, '', 1000)) === 'SERVING') return;
       await new Promise((r) => setTimeout(r, 200));
     }
-    const tail = this.logs.slice(-8).map((l) => JSON.stringify(l)).join('\n');
-    throw new Error(`${this.name} not SERVING at ${target} within ${timeoutMs} ms (running: ${this.running})\n${tail}`);
+    const tail = this.logs
+      .slice(-8)
+      .map((l) => JSON.stringify(l))
+      .join('\n');
+    throw new Error(
+      `${this.name} not SERVING at ${target} within ${timeoutMs} ms (running: ${this.running})\n${tail}`,
+    );
   }
 
   /** Sends `signal` and waits for the exit. */
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  async stop(
+    signal: NodeJS.Signals = 'SIGTERM',
+  ): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     if (this.running) this.child.kill(signal);
     return this.exited;
   }

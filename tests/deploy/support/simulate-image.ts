@@ -13,7 +13,13 @@ import fs from 'node:fs';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { REPO_ROOT } from '@tit/kit';
-import { DockerIgnore, execForm, stageChain, type DockerfileModel, type Instruction } from './dockerfile-model';
+import {
+  DockerIgnore,
+  execForm,
+  stageChain,
+  type DockerfileModel,
+  type Instruction,
+} from './dockerfile-model';
 import { readRepoFile } from './repo-files';
 
 export interface SimulatedImage {
@@ -76,9 +82,16 @@ function run(ins: Instruction, root: string): void {
     cmd = 'sh';
     args = ['-c', ins.text];
   }
-  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', env: { ...process.env, CI: 'true' }, timeout: 180_000 });
+  const r = spawnSync(cmd, args, {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, CI: 'true' },
+    timeout: 180_000,
+  });
   if (r.status !== 0) {
-    throw new Error(`line ${ins.line}: ${cmd} ${args.join(' ')} failed (${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
+    throw new Error(
+      `line ${ins.line}: ${cmd} ${args.join(' ')} failed (${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`,
+    );
   }
 }
 
@@ -95,7 +108,8 @@ export function simulateImage(model: DockerfileModel, target: string, root: stri
           break;
         case 'COPY':
         case 'ADD':
-          if ('from' in ins.flags) throw new Error(`line ${ins.line}: a build stage copies from another stage`);
+          if ('from' in ins.flags)
+            throw new Error(`line ${ins.line}: a build stage copies from another stage`);
           copyFromContext(ins, root, ignore);
           break;
         case 'RUN':
@@ -136,10 +150,16 @@ export function runtimeImports(source: string): string[] {
     /\brequire\(\s*['"]([^'"]+)['"]\s*\)/g,
   ];
   for (const re of patterns) for (const m of source.matchAll(re)) specs.add(m[1]);
-  return [...specs].filter((s) => !s.startsWith('.') && !s.startsWith('node:') && !BUILTINS.has(s.split('/')[0]));
+  return [...specs].filter(
+    (s) => !s.startsWith('.') && !s.startsWith('node:') && !BUILTINS.has(s.split('/')[0]),
+  );
 }
 
-const packageNameOf = (spec: string): string => spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/');
+const packageNameOf = (spec: string): string =>
+  spec
+    .split('/')
+    .slice(0, spec.startsWith('@') ? 2 : 1)
+    .join('/');
 
 /**
  * Whether `spec` can be found from `fromDir` the way Node looks for packages (node_modules folders

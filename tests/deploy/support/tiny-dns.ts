@@ -23,7 +23,9 @@ export class TinyDns {
 
   /** Binds 127.0.0.1 on a free port and resolves to the port. */
   start(): Promise<number> {
-    return new Promise((resolve) => this.socket.bind(0, '127.0.0.1', () => resolve((this.socket.address()).port)));
+    return new Promise((resolve) =>
+      this.socket.bind(0, '127.0.0.1', () => resolve(this.socket.address().port)),
+    );
   }
 
   close(): Promise<void> {

@@ -19,7 +19,10 @@ for (const [index, doc] of docs.entries()) {
     result = { ok: true, errors: [] };
   } catch (err) {
     const missing = err?.code === 'ERR_MODULE_NOT_FOUND' || err?.code === 'ERR_PACKAGE_PATH_NOT_EXPORTED';
-    result = { ok: false, errors: [missing ? `no schema for ${apiVersion} ${kind}` : String(err?.message ?? err)] };
+    result = {
+      ok: false,
+      errors: [missing ? `no schema for ${apiVersion} ${kind}` : String(err?.message ?? err)],
+    };
   }
   process.stdout.write(`${JSON.stringify({ index, kind, name, ...result })}\n`);
 }

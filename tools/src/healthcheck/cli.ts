@@ -25,7 +25,8 @@ function parseArgs(argv: readonly string[]): Args | string {
     if (a === '--service') service = argv[++i] ?? '';
     else if (a === '--timeout') {
       timeoutMs = Number(argv[++i]);
-      if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 60_000) return '--timeout must be 1..60000 ms';
+      if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 60_000)
+        return '--timeout must be 1..60000 ms';
     } else if (a.startsWith('--')) return `unknown option ${a}`;
     else if (target === undefined) target = a;
     else return `unexpected argument ${a}`;
@@ -49,7 +50,8 @@ async function main(): Promise<number> {
     }
     throw err;
   }
-  const where = probe.kind === 'grpc' ? probe.target + (probe.service ? ` (${probe.service})` : '') : probe.url;
+  const where =
+    probe.kind === 'grpc' ? probe.target + (probe.service ? ` (${probe.service})` : '') : probe.url;
   const res = await runProbe(probe, args.timeoutMs);
   console.log(`${res.healthy ? 'healthy' : 'unhealthy'}: ${args.target} ${where} ${res.status}`);
   return res.healthy ? 0 : 1;

@@ -11,7 +11,8 @@ export const NAMED_TARGETS = {
 
 export type TargetName = keyof typeof NAMED_TARGETS;
 
-export const isTargetName = (s: string): s is TargetName => Object.prototype.hasOwnProperty.call(NAMED_TARGETS, s);
+export const isTargetName = (s: string): s is TargetName =>
+  Object.prototype.hasOwnProperty.call(NAMED_TARGETS, s);
 
 /**
  * Reads only the port variable of the one process being checked: in a container the health check
