@@ -21,6 +21,8 @@ export const schema = {
   CAPTIONER_INTRA_OP_THREADS: env.int(0, 0, 256),
   /** ONNX Runtime inter-op threads; 0 = ORT's default (unused with sequential execution). */
   CAPTIONER_INTER_OP_THREADS: env.int(0, 0, 256),
+  /** Let idle ONNX Runtime threads spin-wait between runs (faster wake-up, burns a core). */
+  CAPTIONER_INTRA_OP_SPINNING: env.bool(false),
   /** Largest accepted upload in bytes (RESOURCE_EXHAUSTED past it). */
   CAPTIONER_MAX_BYTES: env.int(20 * 1024 * 1024, 1, 1024 * 1024 * 1024),
   /** Most decoded pixels (width x height of the first frame), checked from the header before decoding. */

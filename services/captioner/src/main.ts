@@ -31,7 +31,11 @@ async function main(): Promise<void> {
     decodeConcurrency: config.CAPTIONER_DECODE_CONCURRENCY,
     batch: { maxBatch: config.CAPTIONER_MAX_BATCH, maxWaitMs: config.CAPTIONER_BATCH_WAIT_MS },
     preprocess: { alpha: config.CAPTIONER_ALPHA, resizer: config.CAPTIONER_RESIZE },
-    runtime: { intraOpThreads: config.CAPTIONER_INTRA_OP_THREADS, interOpThreads: config.CAPTIONER_INTER_OP_THREADS },
+    runtime: {
+      intraOpThreads: config.CAPTIONER_INTRA_OP_THREADS,
+      interOpThreads: config.CAPTIONER_INTER_OP_THREADS,
+      spinning: config.CAPTIONER_INTRA_OP_SPINNING,
+    },
   });
   const { server, health } = buildServer({ log, captioner });
   await runGrpcService({

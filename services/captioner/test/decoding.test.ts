@@ -82,9 +82,9 @@ describe('tiny random-weight fixtures: cached decoding equals uncached decoding'
   let root: string;
   let tiny: string;
   const models = new Map<string, Promise<CaptionModel>>();
-  const load = (dir: string, id: string): Promise<CaptionModel> => {
-    const key = `${dir}|${id}`;
-    if (!models.has(key)) models.set(key, loadCaptionModel(locateModelFiles(dir, id), rt));
+  const load = (dir: string, id: string, hoist: boolean): Promise<CaptionModel> => {
+    const key = `${dir}|${id}|${hoist}`;
+    if (!models.has(key)) models.set(key, loadCaptionModel(locateModelFiles(dir, id), { ...rt, hoist }));
     return models.get(key) as Promise<CaptionModel>;
   };
 
@@ -103,15 +103,15 @@ describe('tiny random-weight fixtures: cached decoding equals uncached decoding'
     removeDir(root);
   });
 
-  async function tokens(dir: string, id: string, numBeams: number, cache: boolean): Promise<{ layout: string; tokens: number[] }> {
-    const m = await load(dir, id);
+  async function tokens(dir: string, id: string, numBeams: number, cache: boolean, hoist = true): Promise<{ layout: string; hoisted: boolean; tokens: number[] }> {
+    const m = await load(dir, id, hoist);
     const img = await decodeImage(PHOTO, { maxBytes: 1e6, maxPixels: 1e7 });
     const { pixels } = await preprocess(img, m.preprocess, { alpha: 'drop', resizer: 'pil' });
     const [enc] = await m.encoder.encode([pixels], m.preprocess.height, m.preprocess.width);
     // min_new_tokens keeps random weights from ending at once, so the comparison covers many steps.
     const o = resolveOptions(m.defaults, { numBeams, maxNewTokens: 12, minNewTokens: 12 }, { maxNewTokens: 64, maxBeams: 8 });
     const r = await search(m.decoder.open(enc, cache), searchParams(m.defaults, o));
-    return { layout: m.layout, tokens: r.tokens };
+    return { layout: m.layout, hoisted: m.hoisted, tokens: r.tokens };
   }
 
   it.each([
@@ -119,14 +119,16 @@ describe('tiny random-weight fixtures: cached decoding equals uncached decoding'
     [BLIP_MODEL_ID, 3],
     [VIT_GPT2_MODEL_ID, 1],
     [VIT_GPT2_MODEL_ID, 3],
-  ])('%s, %i beam(s): same tokens with and without past key/values, merged and separate', async (id, beams) => {
+  ])('%s, %i beam(s): same tokens with and without past key/values and hoisting, merged and separate', async (id, beams) => {
+    // Reference: the graphs as exported, every step re-reading the whole sequence.
+    const reference = await tokens(tiny, id, beams, false, false);
     const merged = await tokens(tiny, id, beams, true);
-    const uncached = await tokens(tiny, id, beams, false);
+    const pastOnly = await tokens(tiny, id, beams, true, false);
+    const hoistedUncached = await tokens(tiny, id, beams, false);
     const separate = await tokens(path.join(root, 'separate'), id, beams, true);
-    expect(merged.layout).toBe('merged-with-past');
-    expect(separate.layout).toBe('separate-with-past');
-    expect(merged.tokens).toHaveLength(12);
-    expect(uncached.tokens).toEqual(merged.tokens);
-    expect(separate.tokens).toEqual(merged.tokens);
+    expect([merged.layout, merged.hoisted, reference.hoisted]).toEqual(['merged-with-past', true, false]);
+    expect([separate.layout, separate.hoisted]).toEqual(['separate-with-past', true]);
+    expect(reference.tokens).toHaveLength(12);
+    for (const other of [merged, pastOnly, hoistedUncached, separate]) expect(other.tokens).toEqual(reference.tokens);
   });
 });

@@ -4,7 +4,9 @@ import * as ort from 'onnxruntime-node';
 import { CaptionTokenizer } from './caption-tokenizer';
 import { checkSeparatePair, readDecoderSignature, type DecoderLayout, type DecoderSignature, type HeadFallback } from './decoder-signature';
 import { readGenerationDefaults, type GenerationDefaults } from './generation-config';
+import { planHoist } from './hoist';
 import { OnnxTextDecoder, type DecoderGraph } from './onnx-decoder';
+import { ELEM_TYPE } from './onnx-wire';
 import { parsePreprocessorConfig, type PreprocessSpec } from './preprocessor-config';
 import { OnnxVisionEncoder } from './vision-encoder';
 
@@ -61,6 +63,8 @@ export interface CaptionModel {
   readonly decoder: OnnxTextDecoder;
   readonly tokenizer: CaptionTokenizer;
   readonly layout: DecoderLayout;
+  /** Whether the per-step decoder graph had its image-only part hoisted out (see hoist.ts). */
+  readonly hoisted: boolean;
   /** Releases the ONNX Runtime sessions. */
   close(): Promise<void>;
 }
@@ -71,6 +75,16 @@ export interface RuntimeOptions {
   readonly intraOpThreads: number;
   /** Inter-op threads; 0 = onnxruntime's default. */
   readonly interOpThreads: number;
+  /**
+   * Whether idle intra-op threads spin-wait for the next run (onnxruntime's default). Off unless
+   * set: between decoding steps the Node thread needs the core a spinning worker would burn.
+   */
+  readonly spinning?: boolean;
+  /**
+   * Split the image-only part (cross-attention keys/values) off the decoder graphs that run every
+   * step, so it runs once per image (see hoist.ts). Default true.
+   */
+  readonly hoist?: boolean;
 }
 
 /** The model folder has a file the captioner cannot use (bad JSON, unknown layout, …). */
@@ -98,21 +112,66 @@ function decoderNumbers(config: Json): HeadFallback & { vocab?: number } {
   return { heads, headDim, vocab: int(sub.vocab_size) };
 }
 
-async function session(file: string, rt: RuntimeOptions): Promise<ort.InferenceSession> {
+async function session(file: string | Uint8Array, rt: RuntimeOptions, name = String(file)): Promise<ort.InferenceSession> {
   // Severity 3 (errors): ORT's load-time warnings (e.g. unused initializers) are noise in the logs.
-  const opts: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all', executionMode: 'sequential', logSeverityLevel: 3 };
+  const opts: ort.InferenceSession.SessionOptions = {
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+    logSeverityLevel: 3,
+    extra: { session: { intra_op: { allow_spinning: rt.spinning ? '1' : '0' } } },
+  };
   if (rt.intraOpThreads > 0) opts.intraOpNumThreads = rt.intraOpThreads;
   if (rt.interOpThreads > 0) opts.interOpNumThreads = rt.interOpThreads;
   try {
-    return await ort.InferenceSession.create(file, opts);
+    // Two calls because create's path and bytes overloads do not accept the union.
+    return typeof file === 'string' ? await ort.InferenceSession.create(file, opts) : await ort.InferenceSession.create(file, opts);
   } catch (err) {
-    throw new ModelLoadError(`${file}: onnxruntime cannot load it: ${(err as Error).message}`);
+    throw new ModelLoadError(`${name}: onnxruntime cannot load it: ${(err as Error).message}`);
   }
 }
 
+const info = (m: ort.InferenceSession.ValueMetadata) => ({ name: m.name, shape: m.isTensor ? m.shape : undefined });
+
 function signature(file: string, s: ort.InferenceSession, fallback: HeadFallback): DecoderSignature {
-  const info = (m: ort.InferenceSession.ValueMetadata) => ({ name: m.name, shape: m.isTensor ? m.shape : undefined });
   return readDecoderSignature(path.basename(file), s.inputMetadata.map(info), s.outputMetadata.map(info), fallback);
+}
+
+/**
+ * Opens a decoder graph. With `hoist`, the graph is split (hoist.ts) when it has an image-only
+ * part worth moving; otherwise, or when the split is not possible, it is opened as it is.
+ */
+async function openGraph(
+  file: string,
+  rt: RuntimeOptions,
+  fallback: HeadFallback,
+  hoist: boolean,
+  track: (s: ort.InferenceSession) => void,
+): Promise<DecoderGraph> {
+  if (hoist) {
+    const bytes = fs.readFileSync(file);
+    const plan = planHoist(bytes);
+    if (plan) {
+      const st = await session(plan.staticModel, rt, `${file} (image-only part)`);
+      track(st);
+      const types: Record<string, number> = {};
+      for (const m of st.outputMetadata) if (m.isTensor && ELEM_TYPE[m.type] !== undefined) types[m.name] = ELEM_TYPE[m.type];
+      if (plan.boundary.every((b) => types[b] !== undefined)) {
+        const dyn = await session(plan.dynamicModel(types), rt, file);
+        track(dyn);
+        const boundary = new Set(plan.boundary);
+        // The signature of the original graph: the per-step inputs plus encoder_hidden_states.
+        const inputs = [...dyn.inputMetadata.filter((m) => !boundary.has(m.name)), ...st.inputMetadata.filter((m) => !dyn.inputNames.includes(m.name))];
+        const sig = readDecoderSignature(path.basename(file), inputs.map(info), dyn.outputMetadata.map(info), fallback);
+        return { session: dyn, sig, hoisted: { session: st, boundary: plan.boundary, usesEncoder: plan.dynamicUsesEncoder } };
+      }
+    }
+    const s = await session(bytes, rt, file);
+    track(s);
+    return { session: s, sig: signature(file, s, fallback) };
+  }
+  const s = await session(file, rt);
+  track(s);
+  return { session: s, sig: signature(file, s, fallback) };
 }
 
 /**
@@ -133,13 +192,9 @@ export async function loadCaptionModel(files: ModelFiles, rt: RuntimeOptions): P
   const numbers = decoderNumbers(config);
 
   const sessions: ort.InferenceSession[] = [];
-  const open = async (file: string): Promise<ort.InferenceSession> => {
-    const s = await session(file, rt);
-    sessions.push(s);
-    return s;
-  };
   try {
-    const encoderSession = await open(files.encoder);
+    const encoderSession = await session(files.encoder, rt);
+    sessions.push(encoderSession);
     const encoder = new OnnxVisionEncoder(encoderSession, path.basename(files.encoder));
     const pixelMeta = encoderSession.inputMetadata.find((m) => m.name === 'pixel_values');
     if (pixelMeta?.isTensor) {
@@ -152,28 +207,24 @@ export async function loadCaptionModel(files: ModelFiles, rt: RuntimeOptions): P
     let layout: DecoderLayout;
     let first: DecoderGraph;
     let next: DecoderGraph | undefined;
+    const hoist = rt.hoist !== false;
+    const track = (s: ort.InferenceSession): void => {
+      sessions.push(s);
+    };
     const { merged, first: firstFile, withPast } = files.decoders;
-    if (merged) {
-      const s = await open(merged);
-      const sig = signature(merged, s, numbers);
-      first = { session: s, sig };
-      next = sig.past.length > 0 ? first : undefined;
-      layout = sig.past.length === 0 ? 'no-past' : sig.useCacheBranch ? 'merged-with-past' : 'with-past';
-    } else if (firstFile && withPast) {
-      const s1 = await open(firstFile);
-      const s2 = await open(withPast);
-      first = { session: s1, sig: signature(firstFile, s1, numbers) };
-      next = { session: s2, sig: signature(withPast, s2, numbers) };
-      if (next.sig.past.length === 0) throw new ModelLoadError(`${withPast}: has no past_key_values inputs`);
-      checkSeparatePair(path.basename(firstFile), first.sig, next.sig);
-      layout = 'separate-with-past';
+    if (merged || (firstFile && !withPast)) {
+      // One graph for every step (merged, a single with-past graph, or no past at all).
+      const file = (merged ?? firstFile) as string;
+      first = await openGraph(file, rt, numbers, hoist, track);
+      next = first.sig.past.length > 0 ? first : undefined;
+      layout = first.sig.past.length === 0 ? 'no-past' : first.sig.useCacheBranch ? 'merged-with-past' : 'with-past';
     } else {
-      const file = firstFile as string;
-      const s = await open(file);
-      const sig = signature(file, s, numbers);
-      first = { session: s, sig };
-      next = sig.past.length > 0 ? first : undefined;
-      layout = sig.past.length > 0 ? 'with-past' : 'no-past';
+      // The first step runs once per image: only the with-past graph is worth splitting.
+      first = await openGraph(firstFile as string, rt, numbers, false, track);
+      next = await openGraph(withPast as string, rt, numbers, hoist, track);
+      if (next.sig.past.length === 0) throw new ModelLoadError(`${withPast}: has no past_key_values inputs`);
+      checkSeparatePair(path.basename(firstFile as string), first.sig, next.sig);
+      layout = 'separate-with-past';
     }
 
     const logitsMeta = first.session.outputMetadata.find((m) => m.name === 'logits');
@@ -190,6 +241,7 @@ export async function loadCaptionModel(files: ModelFiles, rt: RuntimeOptions): P
       decoder,
       tokenizer,
       layout,
+      hoisted: Boolean(first.hoisted ?? next?.hoisted),
       close: async () => {
         await Promise.all(sessions.map((s) => s.release()));
       },

@@ -9,10 +9,23 @@ export interface EncoderState {
   readonly hidden: number;
 }
 
+/** The image-only part of a decoder graph, split off by hoist.ts. */
+export interface HoistedPart {
+  /** Runs once per image (and beam count): `encoder_hidden_states` → the boundary values. */
+  readonly session: ort.InferenceSession;
+  /** Its outputs, which `DecoderGraph.session` takes as extra inputs. */
+  readonly boundary: readonly string[];
+  /** Whether the per-step graph still reads `encoder_hidden_states` itself. */
+  readonly usesEncoder: boolean;
+}
+
 /** A decoder graph and its signature. */
 export interface DecoderGraph {
+  /** The per-step graph (the original one, or its dynamic half when hoisted). */
   readonly session: ort.InferenceSession;
+  /** The original graph's signature: what the captioner feeds, whatever the split. */
   readonly sig: DecoderSignature;
+  readonly hoisted?: HoistedPart;
 }
 
 /** The decoder graphs of one model, as the loader found them. */
@@ -72,6 +85,8 @@ class OnnxDecoderSession implements DecoderSession {
   /** Past key/values by input name: self-attention ones change every step, cross-attention ones never after the first. */
   private readonly past = new Map<string, ort.Tensor>();
   private encoderTensor: ort.Tensor | undefined;
+  /** Hoisted values per graph, computed for `rows` rows. */
+  private readonly hoistedValues = new Map<DecoderGraph, { rows: number; values: Record<string, ort.Tensor> }>();
 
   constructor(
     private readonly graphs: DecoderGraphs,
@@ -95,10 +110,13 @@ class OnnxDecoderSession implements DecoderSession {
       for (let i = 0; i < n; i++) ids[r * n + i] = BigInt(seq[pastLen + i]);
     });
     const sig = graph.sig;
-    const feeds: Record<string, ort.Tensor> = {
-      input_ids: new ort.Tensor('int64', ids, [rows, n]),
-      [sig.encoderHiddenStates]: this.encoderFor(rows),
-    };
+    const feeds: Record<string, ort.Tensor> = { input_ids: new ort.Tensor('int64', ids, [rows, n]) };
+    if (graph.hoisted) {
+      Object.assign(feeds, await this.hoistedFor(graph, graph.hoisted, rows));
+      if (graph.hoisted.usesEncoder) feeds[sig.encoderHiddenStates] = this.encoderFor(rows);
+    } else {
+      feeds[sig.encoderHiddenStates] = this.encoderFor(rows);
+    }
     if (sig.attentionMask) feeds[sig.attentionMask] = new ort.Tensor('int64', ones(rows * (pastLen + n)), [rows, pastLen + n]);
     if (sig.encoderAttentionMask) {
       feeds[sig.encoderAttentionMask] = new ort.Tensor('int64', ones(rows * this.encoder.seq), [rows, this.encoder.seq]);
@@ -157,7 +175,21 @@ class OnnxDecoderSession implements DecoderSession {
 
   dispose(): void {
     this.past.clear();
+    this.hoistedValues.clear();
     this.encoderTensor = undefined;
+  }
+
+  /**
+   * The image-only values for `rows` rows, computed by the static graph once per row count (not
+   * tiled from one row: some are shapes that embed the batch size).
+   */
+  private async hoistedFor(graph: DecoderGraph, part: HoistedPart, rows: number): Promise<Record<string, ort.Tensor>> {
+    const cached = this.hoistedValues.get(graph);
+    if (cached?.rows === rows) return cached.values;
+    const out = await part.session.run({ encoder_hidden_states: this.encoderFor(rows) });
+    const values = Object.fromEntries(part.boundary.map((b) => [b, out[b]]));
+    this.hoistedValues.set(graph, { rows, values });
+    return values;
   }
 
   private encoderFor(rows: number): ort.Tensor {
