@@ -1,7 +1,7 @@
 /**
  * Builds the file tree of one Dockerfile target without Docker: runs the target's build stages in a
  * temporary folder standing in for /app — the same COPY instructions (with .dockerignore applied),
- * the same `pnpm install` (offline, from this machine's pnpm store) and the same shell steps. What is
+ * the same `pnpm install` (offline, from the repository's pnpm store) and the same shell steps. What is
  * checked afterwards is therefore the layout the image would hold, not a description of it.
  *
  * Not simulated: the base image (node:20-bookworm-slim, this machine runs Node 20 as well), the
@@ -64,6 +64,16 @@ function copyFromContext(ins: Instruction, root: string, ignore: DockerIgnore): 
   }
 }
 
+let store: string | undefined;
+function localStore(): string {
+  if (!store) {
+    const r = spawnSync('pnpm', ['store', 'path'], { cwd: REPO_ROOT, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`pnpm store path failed: ${r.stderr}`);
+    store = r.stdout.trim();
+  }
+  return store;
+}
+
 function run(ins: Instruction, root: string): void {
   let cmd: string;
   let args: string[];
@@ -77,7 +87,9 @@ function run(ins: Instruction, root: string): void {
       else args.push(a.replace(/^"(.*)"$/, '$1'));
     }
     cmd = 'pnpm';
-    args.push('--offline', '--reporter', 'silent');
+    // The repository's store, named explicitly: pnpm would otherwise pick a store on the temporary
+    // folder's file system when that differs from the repository's, and find nothing offline.
+    args.push('--offline', '--store-dir', localStore(), '--reporter', 'silent');
   } else {
     cmd = 'sh';
     args = ['-c', ins.text];
