@@ -173,6 +173,29 @@ describe('re-index worker', () => {
     expect(new Set(h.search.events.filter((e) => e.startsWith('begin')))).toEqual(new Set([`begin ${gen?.id}`]));
   });
 
+  it('starts over instead of resuming when the dataset changed since the checkpoint', async () => {
+    const { dir } = makeKaggleDataset(12); // 60 captions, chunks of 16
+    const first = h.startWorker();
+    let stopping: Promise<void> | undefined;
+    h.search.afterUpsert = (n) => {
+      if (n === 1) stopping = stopReindexWorker(first);
+    };
+    const { jobId } = await enqueueReindex(h.queue, { dataset: dir });
+    while (!stopping) await sleep(20);
+    await stopping;
+    expect((await h.waitFor(jobId, ['waiting'])).progress.done).toBe(16);
+    // Someone fixes a caption that was already stored.
+    const file = path.join(dir, 'captions.txt');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('caption 1 of image 0, with a comma', 'a corrected caption'));
+    h.search.afterUpsert = undefined;
+    h.startWorker();
+    expect((await h.waitFor(jobId, ['completed', 'failed'])).state).toBe('completed');
+    const gen = h.search.serving();
+    expect(gen?.items.get('img0000#1')?.caption).toBe('a corrected caption');
+    expect(gen?.items.size).toBe(60);
+    expect(h.search.received).toBe(16 + 60); // the first chunk again, then everything
+  });
+
   it('resumes a job whose worker died mid-chunk: same generation, no duplicates, commit once', async () => {
     const { dir } = makeKaggleDataset(12); // 60 captions, chunks of 16
     const dead = h.startWorker();

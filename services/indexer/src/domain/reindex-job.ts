@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import {
   ConflictError,
@@ -98,6 +99,7 @@ export async function runReindex(job: JobContext, deps: ReindexDeps): Promise<Re
   });
   const skipped = ds.skippedMissingImage + ds.skippedMalformed;
   const total = ds.needsCaptions ? ds.images.length : ds.captions.length;
+  const datasetDigest = digestOf(ds);
   log.info({ format: ds.format, images: ds.images.length, total, skipped, split: ds.split }, 'dataset read');
   if (ds.needsCaptions) await waitFor('captioner', retryCtx);
 
@@ -131,13 +133,14 @@ export async function runReindex(job: JobContext, deps: ReindexDeps): Promise<Re
       `building generation ${gen.id} holds ${gen.model}/${gen.dimensions}, the embedder serves ${model.id}/${model.dimensions}`,
     );
   }
-  const resumeFrom = previous.generationId === gen.id ? Math.min(previous.done, gen.captionCount, total) : 0;
+  const sameBuild = previous.generationId === gen.id && previous.datasetDigest === datasetDigest;
+  const resumeFrom = sameBuild ? Math.min(previous.done, gen.captionCount, total) : 0;
   if (resumeFrom > 0) log.info({ generationId: gen.id, resumeFrom, total }, 'resuming building generation');
   else log.info({ generationId: gen.id, total, model: model.id }, 'building generation');
 
   try {
     const phase: ReindexProgress['phase'] = ds.needsCaptions ? 'captioning' : 'embedding';
-    await job.report({ done: resumeFrom, total, skipped, phase, generationId: gen.id });
+    await job.report({ done: resumeFrom, total, skipped, phase, generationId: gen.id, datasetDigest });
 
     const builder = new ChunkBuilder(ds, model, settings, deps, call, opts);
     const size = ds.needsCaptions ? settings.captionChunkSize : settings.chunkSize;
@@ -161,7 +164,7 @@ export async function runReindex(job: JobContext, deps: ReindexDeps): Promise<Re
         throw err;
       });
       captionCount = res.captionCount;
-      await job.report({ done: ranges[c][1], total, skipped, phase, generationId: gen.id });
+      await job.report({ done: ranges[c][1], total, skipped, phase, generationId: gen.id, datasetDigest });
       if (signal?.aborted && c + 1 < ranges.length) throw new JobStoppedError();
     }
 
@@ -171,10 +174,10 @@ export async function runReindex(job: JobContext, deps: ReindexDeps): Promise<Re
       await call('search', 'Abort', () => deps.index.abort(gen.id, opts));
       throw new Error(`generation ${gen.id} holds ${captionCount} captions but the dataset has ${total}; discarded, the job will rebuild it`);
     }
-    await job.report({ done: total, total, skipped, phase: 'committing', generationId: gen.id });
+    await job.report({ done: total, total, skipped, phase: 'committing', generationId: gen.id, datasetDigest });
     const committed = await commit(gen.id, deps.index, call, opts);
     const out = result(committed);
-    await job.report({ done: total, total, skipped, phase: 'done', generationId: committed.id });
+    await job.report({ done: total, total, skipped, phase: 'done', generationId: committed.id, datasetDigest });
     log.info({ generationId: committed.id, captions: out.captions, images: out.images, skipped, ms: out.ms }, 're-index committed');
     return out;
   } catch (err) {
@@ -185,6 +188,14 @@ export async function runReindex(job: JobContext, deps: ReindexDeps): Promise<Re
     }
     throw err;
   }
+}
+
+/** Digest of what will be indexed, in order: a checkpoint is only valid for the same content. */
+function digestOf(ds: Dataset): string {
+  const h = createHash('sha256').update(`${ds.format}\0${ds.split ?? ''}\0`);
+  if (ds.needsCaptions) for (const i of ds.images) h.update(`${i.id}\0${i.relPath}\n`);
+  else for (const c of ds.captions) h.update(`${c.itemId}\0${c.text}\n`);
+  return h.digest('hex').slice(0, 32);
 }
 
 /** Commits, treating "already committed" after a lost response as success. */

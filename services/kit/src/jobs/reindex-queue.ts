@@ -41,6 +41,11 @@ export interface ReindexProgress {
    * search service hands back this same generation for the job's build key.
    */
   generationId?: string;
+  /**
+   * Digest of the dataset content the checkpoint refers to (item ids, captions, paths, in order):
+   * a resumed job skips stored chunks only when the dataset is unchanged since they were stored.
+   */
+  datasetDigest?: string;
 }
 
 /** What a finished job returns. */
