@@ -32,6 +32,8 @@ import { buildServer } from '../src/server';
 const QUICK = process.argv.includes('--quick');
 const N_TEXTS = QUICK ? 256 : 1536;
 const ROUNDS = QUICK ? 1 : 2;
+/** Texts per interleaved slice; a multiple of every batch size and of 32. */
+const CHUNK = 128;
 const N_LATENCY = QUICK ? 60 : 300;
 const BATCH_SIZES = QUICK ? [8, 16, 32] : [1, 8, 16, 32, 64];
 const CONCURRENCY = 16;
@@ -65,6 +67,20 @@ function loadTexts(n: number): { texts: string[]; source: string } {
 }
 
 const now = (): number => performance.now();
+
+/** Wall-clock and process CPU time (all threads: ORT's, the event loop's) spent in `fn`. */
+interface Spent {
+  ms: number;
+  cpuMs: number;
+}
+async function measure(fn: () => Promise<unknown>): Promise<Spent> {
+  const c0 = process.cpuUsage();
+  const t0 = now();
+  await fn();
+  const c = process.cpuUsage(c0);
+  return { ms: now() - t0, cpuMs: (c.user + c.system) / 1000 };
+}
+const add = (a: Spent, b: Spent): Spent => ({ ms: a.ms + b.ms, cpuMs: a.cpuMs + b.cpuMs });
 const p50 = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Runs `n` calls with `concurrency` callers; returns the elapsed ms. */
@@ -123,8 +139,9 @@ async function main(): Promise<void> {
     for (const feeds of batches) await session.run(feeds);
     return now() - t0;
   };
+  // Later passes measure through `measure`; the sweep only needs the wall time.
   const sweep: Record<string, number> = {};
-  let best = { key: '', session: rawSessions.service, batches: [] as Record<string, ort.Tensor>[], rate: 0 };
+  let best = { key: '', session: rawSessions.service, batches: [] as Record<string, ort.Tensor>[], bs: 1, rate: 0 };
   for (const bs of BATCH_SIZES) {
     const batches = batchesOf(bs);
     for (const [name, session] of Object.entries(rawSessions)) {
@@ -133,7 +150,7 @@ async function main(): Promise<void> {
       const key = `batch ${bs}, ${name}`;
       sweep[key] = +rate.toFixed(1);
       console.log(`  raw session.run, ${key}: ${rate.toFixed(0)} texts/s`);
-      if (rate > best.rate) best = { key, session, batches, rate };
+      if (rate > best.rate) best = { key, session, batches, bs, rate };
     }
   }
   console.log(`  raw baseline: ${best.key}`);
@@ -172,29 +189,54 @@ async function main(): Promise<void> {
     console.log(`  transformers.js pipeline could not run: ${hfError}`);
   }
 
-  // Interleaved rounds, so load changes on a shared machine hit every contender alike.
-  const totals = { raw: 0, service: 0, hf: 0, bulk: 0 };
-  const statsBefore = embedder.stats()[MINILM_MODEL_ID];
+  // Interleaved in chunks of CHUNK texts, so load changes on a shared machine hit every contender
+  // alike. Raw runs twice: in corpus order (the baseline) and length-sorted (what the service's run
+  // planner does to each batch), to show where the service's efficiency comes from.
+  const sortedBatches: Record<string, ort.Tensor>[][] = [];
+  for (let c = 0; c < N_TEXTS; c += CHUNK) {
+    const chunk = rows.slice(c, c + CHUNK).sort((a, b) => a.length - b.length);
+    const out: Record<string, ort.Tensor>[] = [];
+    for (let i = 0; i < chunk.length; i += best.bs) out.push(feedsOf(chunk.slice(i, i + best.bs), tokenizer.padId, withTypes));
+    sortedBatches.push(out);
+  }
+  const zero = (): Spent => ({ ms: 0, cpuMs: 0 });
+  const totals = { raw: zero(), rawSorted: zero(), service: zero(), hf: zero(), bulk: zero() };
+  let items = 0;
+  let batches = 0;
   for (let r = 0; r < ROUNDS; r++) {
-    totals.raw += await rawPass(best.session, best.batches);
-    totals.service += await drive(N_TEXTS, CONCURRENCY, (i) => embed([texts[i]]));
-    const ex = extractor;
-    if (ex) totals.hf += await drive(N_TEXTS, CONCURRENCY, (i) => ex(texts[i], { pooling: 'mean', normalize: true }));
-    totals.bulk += await drive(N_TEXTS / 32, 4, (i) => embed(texts.slice(i * 32, i * 32 + 32)));
+    for (let c = 0; c < N_TEXTS; c += CHUNK) {
+      totals.raw = add(totals.raw, await measure(() => rawPass(best.session, best.batches.slice(c / best.bs, (c + CHUNK) / best.bs))));
+      totals.rawSorted = add(totals.rawSorted, await measure(() => rawPass(best.session, sortedBatches[c / CHUNK])));
+      const before = embedder.stats()[MINILM_MODEL_ID];
+      totals.service = add(totals.service, await measure(() => drive(CHUNK, CONCURRENCY, (i) => embed([texts[c + i]]))));
+      const after = embedder.stats()[MINILM_MODEL_ID];
+      items += after.items - before.items;
+      batches += after.batches - before.batches;
+      const ex = extractor;
+      if (ex) {
+        totals.hf = add(totals.hf, await measure(() => drive(CHUNK, CONCURRENCY, (i) => ex(texts[c + i], { pooling: 'mean', normalize: true }))));
+      }
+      totals.bulk = add(totals.bulk, await measure(() => drive(CHUNK / 32, 4, (i) => embed(texts.slice(c + i * 32, c + i * 32 + 32)))));
+    }
     console.log(`  round ${r + 1}/${ROUNDS} done`);
   }
-  const st = embedder.stats()[MINILM_MODEL_ID];
-  const meanBatch = (st.items - statsBefore.items) / (st.batches - statsBefore.batches);
-  const rate = (ms: number): number => ((N_TEXTS * ROUNDS) / ms) * 1000;
+  const meanBatch = items / batches;
+  const rate = (t: Spent): number => ((N_TEXTS * ROUNDS) / t.ms) * 1000;
+  const cpuPerText = (t: Spent): number => t.cpuMs / (N_TEXTS * ROUNDS);
   const rawBest = rate(totals.raw);
   const service = rate(totals.service);
   const bulk = rate(totals.bulk);
   const hf = extractor ? rate(totals.hf) : undefined;
-  console.log(`  raw ${rawBest.toFixed(0)}, service ${service.toFixed(0)} (mean batch ${meanBatch.toFixed(1)}), bulk ${bulk.toFixed(0)}${hf ? `, transformers.js ${hf.toFixed(0)}` : ''} texts/s`);
+  for (const [name, t] of Object.entries(totals)) {
+    if (t.ms > 0) console.log(`  ${name}: ${rate(t).toFixed(1)} texts/s, ${cpuPerText(t).toFixed(2)} CPU ms/text`);
+  }
+  console.log(`  service mean batch ${meanBatch.toFixed(1)} texts`);
 
   // 4. Latency of one query at a time: raw batch-1 session.run and the service, alternately.
   const svcLat: number[] = [];
   const rawLat: number[] = [];
+  // The same path without gRPC: tokenizer, batcher, run and pooling only.
+  const domainLat: number[] = [];
   for (let i = 0; i < N_LATENCY; i++) {
     const feeds = feedsOf([rows[i]], tokenizer.padId, withTypes);
     let t0 = now();
@@ -203,9 +245,15 @@ async function main(): Promise<void> {
     t0 = now();
     await embed([texts[i]]);
     svcLat.push(now() - t0);
+    t0 = now();
+    await embedder.embed([texts[i]], '');
+    domainLat.push(now() - t0);
   }
   const overhead = p50(svcLat) - p50(rawLat);
-  console.log(`  latency p50: service ${p50(svcLat).toFixed(2)} ms, raw session.run ${p50(rawLat).toFixed(2)} ms`);
+  console.log(
+    `  latency p50: service ${p50(svcLat).toFixed(2)} ms, in-process Embedder.embed ${p50(domainLat).toFixed(2)} ms, ` +
+      `raw session.run ${p50(rawLat).toFixed(2)} ms`,
+  );
 
   // Same vectors as transformers.js (an independent tokenizer + pooling implementation)?
   let parity: number | undefined;
@@ -256,12 +304,43 @@ async function main(): Promise<void> {
       met: overhead <= 1,
     },
     {
+      metric: 'p50 latency overhead of one query over raw session.run, in-process Embedder.embed (no gRPC)',
+      value: +(p50(domainLat) - p50(rawLat)).toFixed(3),
+      unit: 'ms',
+      baseline: `${p50(rawLat).toFixed(3)} ms raw, ${p50(domainLat).toFixed(3)} ms in-process`,
+    },
+    {
       metric: 'service throughput, 4 callers x 32 texts, vs raw best batch',
       value: +bulk.toFixed(1),
       unit: 'texts/s',
       baseline: `${rawBest.toFixed(1)} texts/s`,
       ratio: +(bulk / rawBest).toFixed(3),
     },
+    {
+      metric: `raw onnxruntime-node, length-sorted batches of ${best.bs} (what the service's run planner does)`,
+      value: +rate(totals.rawSorted).toFixed(1),
+      unit: 'texts/s',
+      baseline: `${rawBest.toFixed(1)} texts/s`,
+      ratio: +(rate(totals.rawSorted) / rawBest).toFixed(3),
+    },
+    {
+      metric: `CPU per text (all threads), service ${CONCURRENCY} x 1 vs raw best batch (load-independent efficiency)`,
+      value: +cpuPerText(totals.service).toFixed(2),
+      unit: 'CPU ms/text',
+      baseline: `${cpuPerText(totals.raw).toFixed(2)} CPU ms/text`,
+      ratio: +(cpuPerText(totals.raw) / cpuPerText(totals.service)).toFixed(3),
+    },
+    ...(hf === undefined
+      ? []
+      : [
+          {
+            metric: 'CPU per text, transformers.js pipeline vs service',
+            value: +cpuPerText(totals.hf).toFixed(2),
+            unit: 'CPU ms/text',
+            baseline: `${cpuPerText(totals.service).toFixed(2)} CPU ms/text (service)`,
+            ratio: +(cpuPerText(totals.hf) / cpuPerText(totals.service)).toFixed(3),
+          },
+        ]),
     ...(parity === undefined ? [] : [{ metric: 'max abs difference to transformers.js vectors (32 texts)', value: parity, unit: '' }]),
   ];
 
@@ -290,7 +369,7 @@ async function main(): Promise<void> {
         rawSweepTextsPerSecond: sweep,
         loadAverage: os.loadavg().map((l) => +l.toFixed(2)),
         serviceMeanBatch: +meanBatch.toFixed(2),
-        latencyMs: { serviceP50: +p50(svcLat).toFixed(3), rawP50: +p50(rawLat).toFixed(3) },
+        latencyMs: { serviceP50: +p50(svcLat).toFixed(3), inProcessP50: +p50(domainLat).toFixed(3), rawP50: +p50(rawLat).toFixed(3) },
         ...(hfError && { transformersError: hfError }),
         figures,
       },

@@ -2,6 +2,7 @@ import { DynamicBatcher, type BatcherLimits, type BatcherStats } from './dynamic
 import type { ModelSpec } from './model-files';
 import { OnnxEncoder, type OrtThreads } from './onnx-encoder';
 import { pool, type PoolingMode } from './pooling';
+import { planRuns } from './run-planner';
 import { padBatch, TextTokenizer } from './text-tokenizer';
 
 /** Characters tokenized before yielding to the event loop. */
@@ -49,13 +50,21 @@ export class EmbeddingModel {
   static async load(spec: ModelSpec, threads: OrtThreads, limits: BatcherLimits): Promise<EmbeddingModel> {
     const tokenizer = new TextTokenizer(spec.tokenizerJson, spec.tokenizerConfig, spec.maxTokens);
     const encoder = await OnnxEncoder.create(spec.onnxPath, threads);
-    const runBatch = async (rows: number[][]): Promise<Float32Array[]> => {
+    const runOnce = async (rows: number[][]): Promise<Float32Array> => {
       const tokens = await encoder.run(padBatch(rows, tokenizer.padId));
       if (tokens.hidden !== spec.dimensions) {
         throw new Error(`model ${spec.id} produced ${tokens.hidden}-dimensional tokens, its config says ${spec.dimensions}`);
       }
-      const flat = pool(tokens, spec.pooling, spec.normalize);
-      return rows.map((_, i) => flat.subarray(i * spec.dimensions, (i + 1) * spec.dimensions));
+      return pool(tokens, spec.pooling, spec.normalize);
+    };
+    // One batch from the batcher may become several runs of similar lengths (less padding).
+    const runBatch = async (rows: number[][]): Promise<Float32Array[]> => {
+      const out = new Array<Float32Array>(rows.length);
+      for (const run of planRuns(rows.map((r) => r.length))) {
+        const flat = await runOnce(run.map((i) => rows[i]));
+        run.forEach((i, k) => (out[i] = flat.subarray(k * spec.dimensions, (k + 1) * spec.dimensions)));
+      }
+      return out;
     };
     return new EmbeddingModel(spec, tokenizer, encoder, new DynamicBatcher(limits, runBatch));
   }
