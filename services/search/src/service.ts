@@ -23,7 +23,7 @@ export function createSearchService(config: SearchConfig, log: Logger): SearchSe
     index,
     async start() {
       await index.restore();
-      await sync?.start();
+      sync?.start();
     },
     async close() {
       sync?.stop();

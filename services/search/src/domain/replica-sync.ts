@@ -77,14 +77,14 @@ export class ReplicaSync {
     private readonly notifier: RedisNotifier | null,
   ) {}
 
-  async start(): Promise<void> {
+  /** Starts polling and subscribes; never waits for Redis (which may be down: polling covers it). */
+  start(): void {
     this.timer = setInterval(() => this.trigger(), this.intervalMs);
     this.timer.unref();
-    if (this.notifier) {
-      await this.notifier.subscribe(() => this.trigger()).catch((err: unknown) => {
-        this.log.warn({ err }, 'could not subscribe to commit notifications; polling only');
-      });
-    }
+    // ioredis queues the SUBSCRIBE until it connects and re-subscribes after reconnects.
+    this.notifier?.subscribe(() => this.trigger()).catch((err: unknown) => {
+      this.log.warn({ err }, 'could not subscribe to commit notifications; polling only');
+    });
   }
 
   /** Runs one follow() now, or once more after the running one. */
