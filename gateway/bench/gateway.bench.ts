@@ -3,7 +3,7 @@
  * embed + search gRPC calls made directly by one client process, measured in the same run.
  *
  *   npx tsx gateway/bench/gateway.bench.ts [--quick] [--seconds=N] [--concurrency=N] [--images=N]
- *                                          [--embedder=host:port --search=host:port]
+ *                                          [--embedder=host:port --search=host:port] [--profile=DIR]
  *
  * Processes: the backends (by default the test fakes over a synthetic index, in a child process;
  * or real services given by address), the gateway (its real main.ts, in a child process), and
@@ -19,7 +19,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { REPO_ROOT, createClient, loadEmbedderProto, loadSearchProto, unaryCall } from '@tit/kit';
 import { compare, machineLine, saveResult, type Figure } from '@tit/tools/src/bench/figures';
-import { LoadMonitor } from '@tit/tools/src/bench/load-monitor';
+import { LoadMonitor, processTicks } from '@tit/tools/src/bench/load-monitor';
 import { percentile } from '@tit/tools/src/bench/stats';
 
 const args = process.argv.slice(2);
@@ -51,12 +51,15 @@ async function startBackends(): Promise<{ embedder: string; search: string; capt
     readline.createInterface({ input: child.stdout }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`fake backend exited with ${code}`)));
   });
+  pids.backend = child.pid ?? 0;
   return { ...(JSON.parse(line) as { embedder: string; search: string; captioner: string }), external: false };
 }
 
 async function startGateway(addrs: { embedder: string; search: string; captioner: string }): Promise<number> {
   const port = 18000 + Math.floor(Math.random() * 2000);
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'gateway/src/main.ts')], {
+  // --profile=DIR: the gateway writes a V8 CPU profile there on exit (for finding its hot spots).
+  const profile = flag('profile') ? ['--cpu-prof', `--cpu-prof-dir=${flag('profile')}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', path.join(REPO_ROOT, 'gateway/src/main.ts')], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {
@@ -72,6 +75,7 @@ async function startGateway(addrs: { embedder: string; search: string; captioner
     },
   });
   children.push(child);
+  pids.gateway = child.pid ?? 0;
   for (let i = 0; i < 200; i++) {
     if (child.exitCode !== null) throw new Error(`gateway exited with ${child.exitCode}`);
     const ok = await new Promise<boolean>((resolve) =>
@@ -142,7 +146,18 @@ interface Side {
   latencies: number[];
   seconds: number;
   errors: number;
+  /** CPU clock ticks (1/100 s) used by each process while this side ran. */
+  ticks: { client: number; gateway: number; backend: number };
 }
+
+/** The processes whose CPU time is attributed: this one, the gateway, the fake backends. */
+const pids = { client: process.pid, gateway: 0, backend: 0 };
+const ticksNow = () => ({
+  client: processTicks(pids.client) ?? 0,
+  gateway: pids.gateway ? (processTicks(pids.gateway) ?? 0) : 0,
+  backend: pids.backend ? (processTicks(pids.backend) ?? 0) : 0,
+});
+const cpuMs = (ticks: number, requests: number) => (requests ? (ticks * 10) / requests : Number.NaN);
 const summary = (s: Side) => ({
   requests: s.latencies.length,
   errors: s.errors,
@@ -150,16 +165,25 @@ const summary = (s: Side) => ({
   p50: percentile(s.latencies, 50),
   p95: percentile(s.latencies, 95),
   p99: percentile(s.latencies, 99),
+  cpuMsPerRequest: {
+    client: cpuMs(s.ticks.client, s.latencies.length),
+    gateway: cpuMs(s.ticks.gateway, s.latencies.length),
+    backend: cpuMs(s.ticks.backend, s.latencies.length),
+  },
 });
 
 async function scenario(direct: Call, gateway: Call, concurrency: number): Promise<{ direct: Side; gateway: Side }> {
-  const out = { direct: { latencies: [] as number[], seconds: 0, errors: 0 }, gateway: { latencies: [] as number[], seconds: 0, errors: 0 } };
+  const side = (): Side => ({ latencies: [], seconds: 0, errors: 0, ticks: { client: 0, gateway: 0, backend: 0 } });
+  const out = { direct: side(), gateway: side() };
   // Warm-up: connections, JIT, caches on both paths.
   await load(direct, concurrency, 0.5);
   await load(gateway, concurrency, 0.5);
   for (let r = 0; r < ROUNDS; r++) {
     for (const side of ['direct', 'gateway'] as const) {
+      const before = ticksNow();
       const res = await load(side === 'direct' ? direct : gateway, concurrency, SECONDS);
+      const after = ticksNow();
+      for (const k of ['client', 'gateway', 'backend'] as const) out[side].ticks[k] += after[k] - before[k];
       out[side].latencies.push(...res.latencies);
       out[side].seconds += res.wallS;
       out[side].errors += res.errors;
@@ -181,7 +205,11 @@ async function main(): Promise<void> {
   const load = monitor.stop();
   console.log(`machine load while measuring: load average ${load.loadAverage.join(' -> ')}, other processes used ${load.foreignCpuShare === null ? '?' : Math.round(load.foreignCpuShare * 100)}% of the CPU`);
 
-  const rows: string[] = ['| concurrency | path | requests | errors | req/s | p50 ms | p95 ms | p99 ms |', '| --- | --- | --- | --- | --- | --- | --- | --- |'];
+  const rows: string[] = [
+    '| concurrency | path | requests | errors | req/s | p50 ms | p95 ms | p99 ms | CPU ms/req: client | gateway | backends |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '–');
   const table: Record<string, unknown> = {};
   for (const [c, s] of [
     [1, c1],
@@ -190,7 +218,7 @@ async function main(): Promise<void> {
     for (const side of ['direct', 'gateway'] as const) {
       const m = summary(s[side]);
       table[`c${c}-${side}`] = m;
-      rows.push(`| ${c} | ${side === 'direct' ? 'direct gRPC (embed + query)' : 'gateway POST /v1/search/text'} | ${m.requests} | ${m.errors} | ${m.rps.toFixed(0)} | ${m.p50.toFixed(2)} | ${m.p95.toFixed(2)} | ${m.p99.toFixed(2)} |`);
+      rows.push(`| ${c} | ${side === 'direct' ? 'direct gRPC (embed + query)' : 'gateway POST /v1/search/text'} | ${m.requests} | ${m.errors} | ${m.rps.toFixed(0)} | ${m.p50.toFixed(2)} | ${m.p95.toFixed(2)} | ${m.p99.toFixed(2)} | ${f2(m.cpuMsPerRequest.client)} | ${side === 'direct' ? '–' : f2(m.cpuMsPerRequest.gateway)} | ${f2(m.cpuMsPerRequest.backend)} |`);
     }
   }
   console.log(`\n${rows.join('\n')}`);
@@ -212,6 +240,15 @@ async function main(): Promise<void> {
       met: addedP50 <= 2,
     },
     compare(`gateway p50 at concurrency ${CONCURRENCY}`, gN.p50, 'ms', dN.p50, `direct p50 ${dN.p50.toFixed(2)} ms`),
+    // CPU time is far less sensitive than latency to other work on a shared machine.
+    {
+      metric: `gateway process CPU per request (concurrency ${CONCURRENCY})`,
+      value: gN.cpuMsPerRequest.gateway,
+      unit: 'ms',
+      baseline: `backends' CPU per request ${gN.cpuMsPerRequest.backend.toFixed(2)} ms`,
+      baselineValue: gN.cpuMsPerRequest.backend,
+      ratio: gN.cpuMsPerRequest.gateway / gN.cpuMsPerRequest.backend,
+    },
   ];
   const notes = [
     backends.external

@@ -2,7 +2,7 @@
  * buildApp(deps): the gateway's Fastify instance with every plugin and route registered, not
  * listening (main.ts listens; tests use `app.inject()` or listen on port 0).
  */
-import Fastify, { LogController } from 'fastify';
+import Fastify from 'fastify';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -12,6 +12,7 @@ import { ApiError } from './errors/api-error';
 import { errorHandlerPlugin, problemSchema } from './errors/error-handler';
 import { resolveRoots } from './domain/dataset-paths';
 import { contentTypePlugin } from './plugins/content-type';
+import { GatewayLogController } from './plugins/log-controller';
 import { GatewayMetrics, metricsPlugin } from './plugins/metrics';
 import { requestContextPlugin, requestIdFrom } from './plugins/request-context';
 import { validatorCompiler } from './plugins/validation';
@@ -22,8 +23,6 @@ import { indexRoutes } from './routes/index.routes';
 import { searchRoutes } from './routes/search.routes';
 import { uiRoutes } from './routes/ui.routes';
 import { BLEU_DESCRIPTION, SCORE_DESCRIPTION } from './schemas/common';
-
-const PROBE_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 export interface BuildOptions {
   /** Close the deps (gRPC channels, queue) when the app closes. Default true. */
@@ -51,11 +50,7 @@ export async function buildApp(deps: GatewayDeps, opts: BuildOptions = {}) {
   const app = Fastify({
     loggerInstance: deps.log,
     genReqId: requestIdFrom,
-    logController: new LogController({
-      requestIdLogLabel: 'requestId',
-      // Probes and scrapes every few seconds would drown the request log.
-      disableRequestLogging: (request) => PROBE_PATHS.has(request.url.split('?')[0] ?? ''),
-    }),
+    logController: new GatewayLogController(),
     trustProxy: config.TRUST_PROXY,
     bodyLimit: config.MAX_JSON_BYTES,
     // Slow clients cannot hold a request open much longer than its budget.

@@ -28,6 +28,8 @@ export const schema = {
   REQUEST_TIMEOUT_MS: env.int(15_000, 100, 600_000),
   /** Largest accepted image upload in bytes. */
   MAX_UPLOAD_BYTES: env.int(10 * 1024 * 1024, 1024, 64 * 1024 * 1024),
+  /** Most pixels (width x height, from the header) an uploaded image may declare: decompression bombs are 413. */
+  MAX_IMAGE_PIXELS: env.int(50_000_000, 1, 1_000_000_000),
   /** Largest accepted JSON body in bytes. */
   MAX_JSON_BYTES: env.int(16 * 1024, 256, 1024 * 1024),
   /** Bytes of thumbnails kept in memory (LRU). */

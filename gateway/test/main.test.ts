@@ -72,7 +72,7 @@ test('starts, serves with request-id-bound logs, drains on SIGTERM and exits 0',
   expect(res.status).toBe(200);
   await fetch(`${url}/v1/index`, { method: 'POST', headers: { 'x-api-key': 'wrong' } });
   const completed = await waitFor(() => p.lines.find((l) => l.requestId === 'main-test-1' && l.msg === 'request completed'));
-  expect(completed).toMatchObject({ service: 'gateway', level: 30 });
+  expect(completed).toMatchObject({ service: 'gateway', level: 30, method: 'POST', route: '/v1/search/text', statusCode: 200 });
   expect(fakes.calls.some((c) => c.requestId === 'main-test-1')).toBe(true);
   p.child.kill('SIGTERM');
   expect(await p.exited).toBe(0);

@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { colourImage } from './support/dataset';
 import { imageForm, multipart, startHarness, type Harness } from './support/harness';
 
@@ -13,6 +14,23 @@ beforeAll(async () => {
 });
 afterAll(async () => h.close());
 beforeEach(() => h.fakes.reset());
+
+/** A PNG declaring width x height whose IDAT holds a few compressed rows only (a decompression bomb's header). */
+function pngHeaderOnly(width: number, height: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(body));
+    return Buffer.concat([len, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(Buffer.alloc(100_000))), chunk('IEND', Buffer.alloc(0))]);
+}
 
 const text = (payload: unknown, headers: Record<string, string> = {}) =>
   h.app.inject({ method: 'POST', url: '/v1/search/text', payload: payload as object, headers });
@@ -236,6 +254,12 @@ describe('POST /v1/search/image', () => {
     );
     const fields = Array.from({ length: 12 }, (_, i) => ({ name: `f${i}`, value: 'x' }));
     expectProblem(await post(multipart([{ name: 'image', value: img, filename: 'a.jpg' }, ...fields])), 413, 'payload_too_large');
+  });
+
+  test('413 for a decompression bomb: a tiny PNG declaring 30000 x 30000 pixels', async () => {
+    const res = await post(imageForm(pngHeaderOnly(30000, 30000), {}, 'bomb.png'));
+    expect(expectProblem(res, 413, 'payload_too_large').detail).toContain('900000000 pixels');
+    expect(h.fakes.calls).toEqual([]);
   });
 
   test('415 for a file that is not an accepted image, and for a non-multipart body', async () => {

@@ -49,10 +49,23 @@ export const modelField = {
   description: "Captioning model id; empty or absent selects the captioner's default.",
 } as const;
 
-/** Checks an uploaded image before any service sees it (415 / 422). */
-export async function checkUpload(upload: Upload): Promise<void> {
+/**
+ * Checks an uploaded image before any service sees it: 415 when it is not an accepted format, 422
+ * when its header does not parse, 413 when it declares more than `maxPixels` (a small file can
+ * declare 30000 x 30000 pixels and would cost gigabytes to decode).
+ */
+export async function checkUpload(upload: Upload, maxPixels: number): Promise<void> {
   const check = await inspectImage(upload.buffer);
-  if (check.ok) return;
+  if (check.ok) {
+    const pixels = check.width * check.height;
+    if (pixels > maxPixels) {
+      throw new ApiError(
+        'payload_too_large',
+        `the image is ${check.width} x ${check.height} = ${pixels} pixels, above the limit of ${maxPixels}`,
+      );
+    }
+    return;
+  }
   if (check.reason === 'unsupported') {
     throw new ApiError(
       'unsupported_media_type',

@@ -47,7 +47,7 @@ export async function captionRoutes(app: FastifyInstance, ctx: RouteContext): Pr
     },
     async (request) => {
       const t0 = performance.now();
-      await checkUpload(request.body.image);
+      await checkUpload(request.body.image, ctx.config.MAX_IMAGE_PIXELS);
       const c = await ctx.backends(request).caption(request.body.image.buffer, request.body.model || undefined);
       return { caption: c.caption, model: c.model, cached: c.cached, tokenCount: c.tokenCount, timings: c.timings, tookMs: ms(t0) };
     },

@@ -78,7 +78,11 @@ export async function imageRoutes(app: FastifyInstance, ctx: RouteContext): Prom
         return reply.type('image/jpeg').send(jpeg);
       }
       const type = CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
-      return reply.type(type).send(fs.createReadStream(file));
+      // Dataset images are small (Flickr8k: ~100 KB); reading them whole means a file that vanishes
+      // between the check and the read is a clean 404, not a response broken half-way.
+      const bytes = await fs.promises.readFile(file).catch(() => undefined);
+      if (!bytes) throw new ApiError('not_found', `image ${imageId} not found`);
+      return reply.type(type).send(bytes);
     },
   );
 }

@@ -163,7 +163,7 @@ export async function searchRoutes(app: FastifyInstance, ctx: RouteContext): Pro
     async (request) => {
       const t0 = performance.now();
       const { image, k, threshold, mode, model } = request.body;
-      await checkUpload(image);
+      await checkUpload(image, ctx.config.MAX_IMAGE_PIXELS);
       const out = await searchByImage(ctx.backends(request), {
         image: image.buffer,
         k,
