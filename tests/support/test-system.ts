@@ -74,7 +74,8 @@ export async function startTestSystem(
     env,
     only: opts.only,
     onOutput: (name, _i, out, err) => {
-      const list: Array<Record<string, unknown>> = [];
+      // A restarted process (System.restart) appends to the lines of its predecessor.
+      const list: Array<Record<string, unknown>> = logs[name] ?? [];
       logs[name] = list;
       for (const s of [out, err]) {
         readline.createInterface({ input: s }).on('line', (line) => {

@@ -27,19 +27,56 @@ export class System {
 
   start(): void {
     const specs = PROCESSES.filter((p) => !this.opts.only || this.opts.only.includes(p.name));
-    specs.forEach((spec, i) => {
-      const child = spawnProcess(spec, this.opts.env);
-      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-        child.on('exit', (code, signal) => {
-          if (!this.stopping) this.opts.onUnexpectedExit?.(spec.name, code, signal);
-          resolve({ code, signal });
-        }),
-      );
-      const out = child.stdout ?? new PassThrough();
-      const err = child.stderr ?? new PassThrough();
-      this.opts.onOutput?.(spec.name, i, out, err);
-      this.running.push({ spec, child, exited });
-    });
+    specs.forEach((spec, i) => this.running.push(this.launch(spec, i)));
+  }
+
+  private launch(spec: ProcessSpec, index: number): Running {
+    const child = spawnProcess(spec, this.opts.env);
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on('exit', (code, signal) => {
+        if (!this.stopping) this.opts.onUnexpectedExit?.(spec.name, code, signal);
+        resolve({ code, signal });
+      }),
+    );
+    const out = child.stdout ?? new PassThrough();
+    const err = child.stderr ?? new PassThrough();
+    this.opts.onOutput?.(spec.name, index, out, err);
+    return { spec, child, exited };
+  }
+
+  private find(name: ProcessName): { r: Running; index: number } {
+    const index = this.running.findIndex((r) => r.spec.name === name);
+    const r = this.running[index];
+    if (!r) throw new Error(`${name} is not part of this system`);
+    return { r, index };
+  }
+
+  /**
+   * Sends `signal` to one process (fault tests: SIGKILL is a crash, SIGTERM a rolling update) and
+   * resolves with how it exited. The process stays down until {@link restart}.
+   */
+  async kill(name: ProcessName, signal: NodeJS.Signals = 'SIGKILL'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    const { r } = this.find(name);
+    if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill(signal);
+    return r.exited;
+  }
+
+  /**
+   * Starts one process again with the same environment (after {@link kill}, a crash or its own
+   * exit; a process still running is SIGKILLed first). Its output goes to `onOutput` again.
+   * Resolves when the new process is healthy.
+   */
+  async restart(name: ProcessName, timeoutMs = 90_000): Promise<void> {
+    await this.kill(name, 'SIGKILL');
+    const { r, index } = this.find(name);
+    const next = this.launch(r.spec, index);
+    this.running[index] = next;
+    const until = Date.now() + timeoutMs;
+    while (!(await isHealthy(next.spec, this.opts.env))) {
+      if (next.child.exitCode !== null || next.child.signalCode !== null) throw new Error(`${name} exited while restarting`);
+      if (Date.now() > until) throw new Error(`${name} not healthy ${Math.round(timeoutMs / 1000)} s after a restart`);
+      await new Promise((res) => setTimeout(res, 200));
+    }
   }
 
   /** Names of processes that are not healthy yet. */

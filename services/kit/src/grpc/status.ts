@@ -13,9 +13,31 @@ const CODES: Record<DomainErrorKind, status> = {
   aborted: status.ABORTED,
 };
 
-/** A gRPC error with a code and a message, ready for a callback or `call.emit('error')`. */
+/**
+ * Longest status message sent, in UTF-8 bytes. Messages may quote client input (an unknown model
+ * or generation id); unbounded, a 100 KB one overflows the client's metadata limit, and the call,
+ * and every other call on that connection, hangs until its deadline.
+ */
+export const MAX_STATUS_MESSAGE_BYTES = 1024;
+
+/** `message` cut to {@link MAX_STATUS_MESSAGE_BYTES} (whole characters, then an ellipsis). */
+export function boundedMessage(message: string): string {
+  if (Buffer.byteLength(message, 'utf8') <= MAX_STATUS_MESSAGE_BYTES) return message;
+  let out = '';
+  let bytes = 0;
+  for (const ch of message) {
+    const n = Buffer.byteLength(ch, 'utf8');
+    if (bytes + n > MAX_STATUS_MESSAGE_BYTES - 3) break;
+    out += ch;
+    bytes += n;
+  }
+  return `${out}…`;
+}
+
+/** A gRPC error with a code and a (bounded) message, ready for a callback or `call.emit('error')`. */
 export function grpcError(code: status, message: string, metadata = new Metadata()): ServiceError {
-  const err: ServiceError = Object.assign(new Error(message), { code, details: message, metadata });
+  const details = boundedMessage(message);
+  const err: ServiceError = Object.assign(new Error(details), { code, details, metadata });
   return err;
 }
 
