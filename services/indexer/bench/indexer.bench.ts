@@ -7,9 +7,10 @@
  * - baseline: the embedder's own domain object (`Embedder.embed`, tokenizer + ONNX + pooling) on
  *   sequential batches, no gRPC, no queue, no index; the better of batch 32 and 128 counts. It
  *   runs over an even spread of at most 4,096 of the captions (it is a rate);
- * - indexing: a job enqueued on BullMQ (real Redis), run by the indexer worker, which reads the
- *   dataset, hashes the images, calls a real embedder gRPC server and streams into a real search
- *   gRPC server, then commits. Wall time from enqueue to completion.
+ * - indexing: the production topology: the search, embedder and indexer services started as their
+ *   own processes (as `pnpm start` does), a job enqueued on BullMQ (real Redis); the indexer reads
+ *   the dataset, hashes the images, embeds through the embedder's gRPC batch API, streams into the
+ *   search service and commits. Wall time from enqueue to completion.
  * The baseline runs before and after the indexing pass and the mean counts, so drifting load on a
  * shared machine hits both alike. Target: indexing >= 0.85 x baseline.
  *
@@ -22,11 +23,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
+import net from 'node:net';
 import { Redis } from 'ioredis';
 import {
-  bindServer,
-  createLogger,
+  checkHealth,
   enqueueReindex,
   getReindexJob,
   openReindexQueue,
@@ -36,18 +36,10 @@ import {
 import { loadServiceConfig as loadEmbedderConfig } from '@tit/embedder/src/config';
 import { Embedder } from '@tit/embedder/src/domain/embedder';
 import { readModelSpec } from '@tit/embedder/src/domain/model-files';
-import { buildServer as buildEmbedderServer } from '@tit/embedder/src/server';
-import { loadServiceConfig as loadSearchConfig } from '@tit/search/src/config';
-import { buildServer as buildSearchServer } from '@tit/search/src/server';
-import { createSearchService } from '@tit/search/src/service';
 import { ensureFixtureModels, MINILM_MODEL_ID } from '@tit/tools/src/fixtures';
-import { GrpcCaptioner } from '../src/clients/captioner.client';
-import { GrpcEmbedder } from '../src/clients/embedder.client';
-import { HealthWaiter } from '../src/clients/health-waiter';
-import { GrpcSearchWriter } from '../src/clients/search-writer.client';
+import { PROCESSES, spawnProcess } from '@tit/tools/src/start/processes';
 import { readDataset } from '../src/domain/dataset';
 import { DEFAULT_SETTINGS } from '../src/domain/reindex-job';
-import { createReindexWorker } from '../src/worker/reindex.worker';
 
 const QUICK = process.argv.includes('--quick');
 const N_QUICK = 2048;
@@ -57,6 +49,17 @@ const argDataset = process.argv.indexOf('--dataset') >= 0 ? process.argv[process
 const DATASET = path.resolve(argDataset ?? path.join(REPO_ROOT, '../shared/datasets/flickr8k-full'));
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const now = (): number => performance.now();
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
+    });
+    srv.on('error', reject);
+  });
+}
 
 function skip(why: string): never {
   console.log(`indexer bench skipped: ${why}`);
@@ -102,7 +105,6 @@ async function main(): Promise<void> {
   const texts = ds.captions.map((c) => c.text);
   console.log(`dataset ${DATASET}: ${texts.length} captions of ${ds.images.length} images; model ${modelNote}`);
 
-  const silent = createLogger('indexer-bench', 'silent', new Writable({ write: (_c, _e, cb) => cb() }));
   const ecfg = loadEmbedderConfig({ MODELS_DIR: modelsDir, LOG_LEVEL: 'silent' });
   const embedder = new Embedder(
     [readModelSpec(modelsDir, MINILM_MODEL_ID, ecfg.EMBEDDER_ONNX_FILE)],
@@ -134,31 +136,60 @@ async function main(): Promise<void> {
   }
   const bestBatch = Number(Object.entries(before).sort((a, b) => b[1] - a[1])[0][0]);
 
-  // The system: embedder and search gRPC servers (in this process), the worker, real Redis.
-  const emb = buildEmbedderServer({ log: silent, embedder });
-  const embPort = await bindServer(emb.server, '127.0.0.1', 0);
-  emb.health.set('SERVING');
+  // The system as separate processes, like production: search, embedder, indexer.
+  const ports = { search: await freePort(), embedder: await freePort(), indexer: await freePort() };
   const snapshots = fs.mkdtempSync(path.join(os.tmpdir(), 'indexer-bench-search-'));
-  const scfg = loadSearchConfig({ SEARCH_SNAPSHOT_DIR: snapshots, SEARCH_NOTIFY: 'false', LOG_LEVEL: 'silent' });
-  const searchService = createSearchService(scfg, silent);
-  await searchService.start();
-  const sea = buildSearchServer({ log: silent, index: searchService.index });
-  const seaPort = await bindServer(sea.server, '127.0.0.1', 0);
-  sea.health.set('SERVING');
-  const addrs = { embedder: `127.0.0.1:${embPort}`, search: `127.0.0.1:${seaPort}`, captioner: '127.0.0.1:1' };
-  const clients = {
-    embedder: new GrpcEmbedder(addrs.embedder, { embedMs: 120_000, infoMs: 10_000 }),
-    index: new GrpcSearchWriter(addrs.search, { controlMs: 10_000, upsertMs: 120_000, commitMs: 600_000 }),
-    captioner: new GrpcCaptioner(addrs.captioner, 10_000),
-    health: new HealthWaiter(addrs, silent, 200),
-  };
   const queueName = `bench-reindex-${Date.now().toString(36)}`;
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    LOG_LEVEL: 'warn',
+    GRPC_HOST: '127.0.0.1',
+    SEARCH_PORT: String(ports.search),
+    EMBEDDER_PORT: String(ports.embedder),
+    INDEXER_PORT: String(ports.indexer),
+    SEARCH_ADDR: `127.0.0.1:${ports.search}`,
+    EMBEDDER_ADDR: `127.0.0.1:${ports.embedder}`,
+    CAPTIONER_ADDR: '127.0.0.1:1',
+    MODELS_DIR: modelsDir,
+    REDIS_URL,
+    SEARCH_SNAPSHOT_DIR: snapshots,
+    SEARCH_NOTIFY: 'false',
+    INDEXER_QUEUE: queueName,
+    INDEXER_INDEX_ON_START: 'false',
+  };
+  const children = (['search', 'embedder', 'indexer'] as const).map((name) => {
+    const spec = PROCESSES.find((p) => p.name === name);
+    if (!spec) throw new Error(`no process spec for ${name}`);
+    const child = spawnProcess(spec, env);
+    child.stderr?.on('data', (d: Buffer) => process.stderr.write(`[${name}] ${d.toString()}`));
+    return { name, child };
+  });
+  const stopChildren = async (): Promise<void> => {
+    await Promise.all(
+      children.map(
+        ({ child }) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null) return resolve();
+            child.once('exit', () => resolve());
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
+  };
+  try {
+    const until = Date.now() + 300_000;
+    for (const [name, port] of Object.entries(ports)) {
+      while ((await checkHealth(`127.0.0.1:${port}`)) !== 'SERVING') {
+        if (Date.now() > until) throw new Error(`${name} did not become SERVING`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  } catch (err) {
+    await stopChildren();
+    throw err;
+  }
   const queue = openReindexQueue(REDIS_URL, { name: queueName });
-  const worker = createReindexWorker(
-    { ...clients, log: silent },
-    { queueName, connection: { url: REDIS_URL, maxRetriesPerRequest: null }, concurrency: 1, lockDuration: 30_000, stalledInterval: 30_000, maxStalledCount: 1 },
-  );
-  await worker.waitUntilReady();
 
   const t0 = now();
   const { jobId } = await enqueueReindex(queue, { dataset: dir, requestedBy: 'bench' });
@@ -169,6 +200,10 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 50));
   }
   const indexMs = now() - t0;
+  await queue.obliterate({ force: true }).catch(() => undefined);
+  await queue.close();
+  await stopChildren();
+  fs.rmSync(snapshots, { recursive: true, force: true });
   if (view.state !== 'completed' || !view.result) throw new Error(`the bench job failed: ${view.error}`);
   const indexed = view.result.captions;
   const indexRate = (indexed / indexMs) * 1000;
@@ -179,15 +214,7 @@ async function main(): Promise<void> {
   const baseline = (before[bestBatch] + after) / 2;
   const ratio = indexRate / baseline;
 
-  await worker.close();
-  await queue.obliterate({ force: true }).catch(() => undefined);
-  await queue.close();
-  for (const c of Object.values(clients)) c.close();
-  emb.server.forceShutdown();
-  sea.server.forceShutdown();
-  await searchService.close();
   await embedder.close();
-  fs.rmSync(snapshots, { recursive: true, force: true });
   if (QUICK) fs.rmSync(dir, { recursive: true, force: true });
 
   const figure = {
