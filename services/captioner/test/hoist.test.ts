@@ -2,7 +2,7 @@
 import * as ort from 'onnxruntime-node';
 import { onnx } from '@tit/tools/src/fixtures';
 import { planHoist } from '../src/domain/hoist';
-import { ELEM_TYPE } from '../src/domain/onnx-wire';
+import { concat, ELEM_TYPE, F, intFieldBytes, lenField, readFields, stringFieldBytes } from '../src/domain/onnx-wire';
 
 /**
  * y = softmax-free "attention" of x over enc: (x @ Wq) @ (enc @ Wk)^T, with a reshape whose
@@ -54,5 +54,19 @@ describe('hoisting the image-only part of a graph', () => {
     g.input('encoder_hidden_states', 'float32', [2]);
     g.output('y', 'float32', [2], g.op('Relu', [x]));
     expect(planHoist(g.encode())).toBeUndefined();
+  });
+});
+
+describe('graphs with subgraphs (Optimum merged decoders)', () => {
+  it('are not split', () => {
+    const g = graph();
+    // Splice an If node with a then_branch subgraph attribute into the toy graph's node list.
+    const model = readFields(g.encode());
+    const graphField = model.find((f) => f.no === F.model.graph);
+    const attr = concat([stringFieldBytes(1, 'then_branch'), intFieldBytes(20, 5), lenField(F.attribute.g, stringFieldBytes(F.graph.name, 'then'))]);
+    const ifNode = lenField(F.graph.node, concat([stringFieldBytes(F.node.input, 'input_ids_f'), stringFieldBytes(F.node.output, 'z'), stringFieldBytes(F.node.opType, 'If'), lenField(F.node.attribute, attr)]));
+    const patched = concat(model.map((f) => (f === graphField ? lenField(F.model.graph, concat([f.bytes as Uint8Array, ifNode])) : f.raw)));
+    expect(planHoist(graph().encode())).toBeDefined();
+    expect(planHoist(patched)).toBeUndefined();
   });
 });

@@ -211,7 +211,11 @@ export async function loadCaptionModel(files: ModelFiles, rt: RuntimeOptions): P
     const track = (s: ort.InferenceSession): void => {
       sessions.push(s);
     };
-    const { merged, first: firstFile, withPast } = files.decoders;
+    const { first: firstFile, withPast } = files.decoders;
+    let merged = files.decoders.merged;
+    // Optimum's merged graphs switch branches with an If node, which hoisting cannot split; when the
+    // separate files are there too, they decode faster (each step skips the cross-attention projections).
+    if (merged && hoist && firstFile && withPast && !planHoist(fs.readFileSync(merged))) merged = undefined;
     if (merged || (firstFile && !withPast)) {
       // One graph for every step (merged, a single with-past graph, or no past at all).
       const file = (merged ?? firstFile) as string;
