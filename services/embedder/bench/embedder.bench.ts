@@ -7,13 +7,17 @@
  *
  * All baselines are measured in the same run, on the same ONNX file:
  * 1. raw onnxruntime-node in-process: pre-tokenized, pre-padded batches, `session.run` only, at
- *    batch sizes 1..64; the best one is the baseline;
+ *    batch sizes 1..64, with the service's session options and with ORT's defaults; the fastest
+ *    combination is the baseline (also run length-sorted, to show what the run planner gains);
  * 2. the service: a real gRPC server (in this process, default configuration) and a real client,
- *    16 concurrent callers sending one text per call;
+ *    16 concurrent callers sending one text per call (and 4 callers sending 32 texts per call);
  * 3. `@huggingface/transformers` feature-extraction pipeline in-process (offline, same folder),
  *    16 concurrent callers, one text per call;
- * 4. latency: one query at a time, p50 through the service vs p50 of a raw batch-1 `session.run`.
- * Prints a markdown table and writes docs/bench/embedder.json.
+ * 4. latency: one query at a time, p50 through the service and through `Embedder.embed` in-process
+ *    vs p50 of a raw batch-1 `session.run`.
+ * Contenders 1-3 alternate in slices of 128 texts so load changes on a shared machine hit each
+ * alike; besides texts/s, each reports process CPU per text, which other processes' load barely
+ * moves. Prints a markdown table and writes docs/bench/embedder.json.
  */
 import fs from 'node:fs';
 import os from 'node:os';

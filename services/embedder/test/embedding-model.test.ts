@@ -3,6 +3,9 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { EmbeddingModel } from '../src/domain/embedding-model';
 import { readModelSpec } from '../src/domain/model-files';
+import { OnnxEncoder } from '../src/domain/onnx-encoder';
+import { pool } from '../src/domain/pooling';
+import { padBatch } from '../src/domain/text-tokenizer';
 import { MINILM_MODEL_ID, tinyModelsDir, variantOf, writeJson } from './helpers/fixture-models';
 
 const threads = { intraOp: 1, interOp: 1 };
@@ -35,7 +38,24 @@ describe('EmbeddingModel on the tiny all-MiniLM-L6-v2 fixture', () => {
     }
   });
 
-  it('gives a text the same vector alone and inside a padded batch (within 1e-5)', async () => {
+  it('gives a text the same vector alone and padded inside a batch run (within 1e-5)', async () => {
+    // At the run level, so the run planner cannot regroup: 'a dog' is padded from 4 to 20+ tokens.
+    const encoder = await OnnxEncoder.create(spec.onnxPath, threads);
+    try {
+      const long = model.tokenizer.encode('A very long sentence about a man riding a bicycle down a steep hill next to the river.');
+      const short = model.tokenizer.encode('a dog');
+      const batch = await encoder.run(padBatch([long, short], model.tokenizer.padId));
+      expect(batch.seqLen).toBe(long.length);
+      const padded = pool(batch, 'mean', true).subarray(32, 64);
+      const alone = pool(await encoder.run(padBatch([short], model.tokenizer.padId)), 'mean', true);
+      expect(maxDiff(alone, padded)).toBeLessThan(1e-5);
+      expect(maxDiff(alone, pool(batch, 'mean', true).subarray(0, 32))).toBeGreaterThan(1e-3);
+    } finally {
+      await encoder.release();
+    }
+  });
+
+  it('gives a text the same vector alone and inside a batch call (within 1e-5)', async () => {
     const text = 'a dog';
     const [alone] = (await model.embed([text])).vectors;
     const batch = await model.embed([
