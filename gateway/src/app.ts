@@ -10,6 +10,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { closeDeps, routeContext, type GatewayDeps } from './deps';
 import { ApiError } from './errors/api-error';
 import { errorHandlerPlugin, problemSchema } from './errors/error-handler';
+import { RETRY_AFTER_S } from './errors/grpc-status';
 import { resolveRoots } from './domain/dataset-paths';
 import { contentTypePlugin } from './plugins/content-type';
 import { GatewayLogController } from './plugins/log-controller';
@@ -55,7 +56,8 @@ export async function buildApp(deps: GatewayDeps, opts: BuildOptions = {}) {
     bodyLimit: config.MAX_JSON_BYTES,
     // Slow clients cannot hold a request open much longer than its budget.
     requestTimeout: config.REQUEST_TIMEOUT_MS * 2,
-    return503OnClosing: true,
+    // Requests arriving while the app closes get a problem+json 503 from the hook below instead.
+    return503OnClosing: false,
     // Image ids may have 200 characters (the default limit of 100 would answer 414).
     routerOptions: { maxParamLength: 256 },
   });
@@ -71,6 +73,18 @@ export async function buildApp(deps: GatewayDeps, opts: BuildOptions = {}) {
 
   await app.register(errorHandlerPlugin, { maxUploadBytes: config.MAX_UPLOAD_BYTES, maxJsonBytes: config.MAX_JSON_BYTES });
   await app.register(requestContextPlugin, { timeoutMs: config.REQUEST_TIMEOUT_MS });
+  // While closing, requests still arriving on kept-alive connections get a problem+json 503 with
+  // Retry-After and `connection: close` (Fastify's return503OnClosing answers plain JSON without
+  // Retry-After, outside the error handler); in-flight requests finish.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    if (!closing) return;
+    void reply.header('connection', 'close');
+    throw new ApiError('unavailable', 'the gateway is shutting down; retry later', { retryAfterS: RETRY_AFTER_S.unavailable });
+  });
   await app.register(contentTypePlugin);
   await app.register(metricsPlugin, { metrics });
   if (config.CORS_ORIGINS.length > 0) {

@@ -32,8 +32,8 @@ export async function inspectImage(buf: Buffer): Promise<ImageCheck> {
   const format = sniffFormat(buf);
   if (!format) return { ok: false, reason: 'unsupported' };
   try {
-    // Header only: the pixel limit is the captioner's (CAPTIONER_MAX_PIXELS, a 413 that names it);
-    // sharp's own default limit would misreport a decompression bomb as an undecodable file.
+    // Header only, so no pixel limit here: the caller checks width x height against its own limit
+    // (a 413 that names it); sharp's default limit would misreport a decompression bomb as undecodable.
     const meta = await sharp(buf, { failOn: 'error', limitInputPixels: false }).metadata();
     if (!meta.width || !meta.height) return { ok: false, reason: 'undecodable', format };
     return { ok: true, format, width: meta.width, height: meta.height };

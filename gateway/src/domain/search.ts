@@ -7,7 +7,7 @@
  * the uploaded image itself, excluded by content hash), and score each result's reference captions
  * against the generated caption with sentence BLEU-4.
  */
-import { sentenceBleu } from './bleu';
+import { sentenceBleu } from '@tit/kit';
 import type { Backends, CaptionResult, SearchHit, SearchMode, SearchResult, TextEmbedding } from './ports';
 
 export interface TextSearchInput {

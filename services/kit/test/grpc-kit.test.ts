@@ -40,7 +40,7 @@ async function start(lines: string[]) {
     }),
   });
   const port = await bindServer(server, '127.0.0.1', 0);
-  const client = createClient(proto.embedder.v1.EmbedderService, `127.0.0.1:${port}`) as EmbedderServiceClient;
+  const client: EmbedderServiceClient = createClient(proto.embedder.v1.EmbedderService, `127.0.0.1:${port}`);
   return { server, health, port, client };
 }
 
@@ -63,7 +63,7 @@ describe('kit gRPC helpers on a real server', () => {
   });
 
   it('maps domain errors to status codes and hides unknown errors', async () => {
-    const call = (text: string) => unaryCall(s.client, s.client.embed, { texts: [text] }, { deadline: 2000 });
+    const call = (text: string) => unaryCall(s.client, s.client.embed.bind(s.client), { texts: [text] }, { deadline: 2000 });
     await expect(call('ok')).resolves.toMatchObject({ model: 'ok' });
     await expect(call('bad')).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: 'texts[0] is bad' });
     await expect(call('busy')).rejects.toMatchObject({ code: grpc.status.RESOURCE_EXHAUSTED });
@@ -71,13 +71,13 @@ describe('kit gRPC helpers on a real server', () => {
   });
 
   it('enforces the deadline of every call', async () => {
-    await expect(unaryCall(s.client, s.client.embed, { texts: ['slow'] }, { deadline: 100 })).rejects.toMatchObject({
+    await expect(unaryCall(s.client, s.client.embed.bind(s.client), { texts: ['slow'] }, { deadline: 100 })).rejects.toMatchObject({
       code: grpc.status.DEADLINE_EXCEEDED,
     });
   });
 
   it('binds the caller request id into the handler log lines', async () => {
-    await unaryCall(s.client, s.client.embed, { texts: ['x'] }, { deadline: 2000, requestId: 'req-abc-123' });
+    await unaryCall(s.client, s.client.embed.bind(s.client), { texts: ['x'] }, { deadline: 2000, requestId: 'req-abc-123' });
     const line = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'embedding' && l.requestId === 'req-abc-123');
     expect(line).toMatchObject({ service: 'test', method: 'Embed' });
   });

@@ -46,7 +46,7 @@ function deadlineOf(d: number | Date): Date {
 
 /**
  * Calls a unary method as a promise with a deadline and the request id in metadata.
- * Usage: `await unaryCall(client, client.embed, { texts }, { deadline: 2000, requestId })`.
+ * Usage: `await unaryCall(client, client.embed.bind(client), { texts }, { deadline: 2000, requestId })`.
  */
 export function unaryCall<Req, Res>(
   client: grpc.Client,
