@@ -21,6 +21,8 @@ import type { Stats__Output } from '@tit/kit/src/generated/search/v1/Stats';
 import type { CommitRequest } from '@tit/kit/src/generated/search/v1/CommitRequest';
 import type { BeginGenerationRequest } from '@tit/kit/src/generated/search/v1/BeginGenerationRequest';
 import type { GenerationInfo__Output } from '@tit/kit/src/generated/search/v1/GenerationInfo';
+import type { Item } from '@tit/kit/src/generated/search/v1/Item';
+import type { UpsertResponse__Output } from '@tit/kit/src/generated/search/v1/UpsertResponse';
 
 /** Kit clients of the three services with one promise-returning method per RPC the tests use. */
 export interface ServiceClients {
@@ -35,6 +37,9 @@ export interface ServiceClients {
   getStats(deadlineMs?: number): Promise<Stats__Output>;
   commit(req: CommitRequest, deadlineMs?: number): Promise<GenerationInfo__Output>;
   beginGeneration(req: BeginGenerationRequest, deadlineMs?: number): Promise<GenerationInfo__Output>;
+  rollback(deadlineMs?: number): Promise<GenerationInfo__Output>;
+  /** One Upsert stream carrying `items` for `generationId`. */
+  upsert(generationId: string, items: Item[], deadlineMs?: number): Promise<UpsertResponse__Output>;
   close(): void;
 }
 
@@ -56,6 +61,13 @@ export function serviceClients(env: NodeJS.ProcessEnv): ServiceClients {
     getStats: (ms) => unaryCall(search, search.getStats.bind(search), {}, d(ms)),
     commit: (req, ms) => unaryCall(search, search.commit.bind(search), req, d(ms)),
     beginGeneration: (req, ms) => unaryCall(search, search.beginGeneration.bind(search), req, d(ms)),
+    rollback: (ms) => unaryCall(search, search.rollback.bind(search), {}, d(ms)),
+    upsert: (generationId, items, ms) =>
+      new Promise<UpsertResponse__Output>((resolve, reject) => {
+        const stream = search.upsert({ deadline: Date.now() + (ms ?? 10_000) }, (err, res) => (err || !res ? reject(err ?? new Error('upsert: no response')) : resolve(res)));
+        stream.write({ generationId, items });
+        stream.end();
+      }),
     close: () => [embedder, captioner, search].forEach((c) => c.close()),
   };
 }
