@@ -4,7 +4,7 @@
 No official ONNX export of BLIP captioning exists. Run this once on a machine with the Python
 packages below; it writes a model folder the captioner serves as-is:
 
-    pip install "torch>=2.1" "transformers>=4.38,<5" "onnx>=1.15" "optimum>=1.17"   # optimum: optional
+    pip install "torch>=2.1" "transformers>=4.38,<5" "onnx>=1.15" onnxruntime   # + "optimum>=1.17" for --merge
     python export_blip.py --out <MODELS_DIR>/Salesforce/blip-image-captioning-base
 
 Output (the same convention as the Optimum exports of ViT-GPT2):
@@ -12,8 +12,13 @@ Output (the same convention as the Optimum exports of ViT-GPT2):
     config.json  generation_config.json  preprocessor_config.json
     tokenizer.json  tokenizer_config.json  special_tokens_map.json  vocab.txt
     onnx/encoder_model.onnx            vision model
-    onnx/decoder_model_merged.onnx     text decoder, merged (with optimum installed), or
-    onnx/decoder_model.onnx + onnx/decoder_with_past_model.onnx   (without optimum, or --no-merge)
+    onnx/decoder_model.onnx            text decoder, first step (no past)
+    onnx/decoder_with_past_model.onnx  text decoder, later steps (past key/values)
+    onnx/decoder_model_merged.onnx     only with --merge: both in one file (optimum's If-node merge)
+
+The separate files are the default because the captioner splits the image-only part (the
+cross-attention keys/values) off the with-past graph and runs it once per image, which it cannot
+do inside an If node; the merged file saves memory when served by other runtimes.
 
 Graph signatures (B = batch, S = new tokens, P = past length, L = 12 layers, V = 30524):
 
@@ -148,22 +153,16 @@ def export_decoder(model, cfg, out: Path, with_past: bool) -> None:
     )
 
 
-def merge(onnx_dir: Path) -> bool:
-    """Merges the two decoders into decoder_model_merged.onnx with optimum, when it is installed."""
-    try:
-        from optimum.onnx import merge_decoders
-    except ImportError:
-        print("optimum is not installed: keeping decoder_model.onnx + decoder_with_past_model.onnx")
-        return False
+def merge(onnx_dir: Path) -> None:
+    """Also writes decoder_model_merged.onnx (optimum's merge_decoders; the separate files stay)."""
+    from optimum.onnx import merge_decoders
+
     merge_decoders(
-        onnx_dir / "decoder_model.onnx",
-        onnx_dir / "decoder_with_past_model.onnx",
+        str(onnx_dir / "decoder_model.onnx"),
+        str(onnx_dir / "decoder_with_past_model.onnx"),
         save_path=str(onnx_dir / "decoder_model_merged.onnx"),
         strict=False,
     )
-    (onnx_dir / "decoder_model.onnx").unlink()
-    (onnx_dir / "decoder_with_past_model.onnx").unlink()
-    return True
 
 
 def check(model, processor, out: Path) -> None:
@@ -188,7 +187,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default=MODEL_ID, help="Hub id or local folder (default %(default)s)")
     ap.add_argument("--out", required=True, type=Path, help="model folder to write (…/Salesforce/blip-image-captioning-base)")
-    ap.add_argument("--no-merge", action="store_true", help="keep decoder_model.onnx + decoder_with_past_model.onnx")
+    ap.add_argument("--merge", action="store_true", help="also write decoder_model_merged.onnx (needs optimum)")
     ap.add_argument("--no-check", action="store_true", help="skip the onnxruntime comparison at the end")
     args = ap.parse_args()
 
@@ -217,7 +216,7 @@ def main() -> None:
         export_encoder(model, cfg, onnx_dir / "encoder_model.onnx")
         export_decoder(model, cfg, onnx_dir / "decoder_model.onnx", with_past=False)
         export_decoder(model, cfg, onnx_dir / "decoder_with_past_model.onnx", with_past=True)
-    if not args.no_merge:
+    if args.merge:
         merge(onnx_dir)
     for extra in ("vocab.txt",):
         src = Path(processor.tokenizer.name_or_path) / extra

@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import { Health, loadCaptionerProto, newServer, type Logger } from '@tit/kit';
+import { Health, INFERENCE_MAX_CONNECTION_AGE_MS, loadCaptionerProto, newServer, type Logger } from '@tit/kit';
 import type { CaptionerServiceHandlers } from '@tit/kit/src/generated/captioner/v1/CaptionerService';
 import type { Captioner } from './domain/captioner';
 import { captionHandler } from './handlers/caption.handler';
@@ -16,7 +16,7 @@ export interface CaptionerDeps {
 
 /** Builds the captioner's gRPC server (unbound) with its health service, NOT_SERVING until told otherwise. */
 export function buildServer(deps: CaptionerDeps): { server: grpc.Server; health: Health } {
-  const server = newServer();
+  const server = newServer({ maxConnectionAgeMs: INFERENCE_MAX_CONNECTION_AGE_MS });
   const health = new Health([CAPTIONER_SERVICE]);
   health.addToServer(server);
   const handlers: CaptionerServiceHandlers = {
