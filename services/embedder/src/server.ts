@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import { Health, loadEmbedderProto, newServer, type Logger } from '@tit/kit';
+import { Health, INFERENCE_MAX_CONNECTION_AGE_MS, loadEmbedderProto, newServer, type Logger } from '@tit/kit';
 import type { EmbedderServiceHandlers } from '@tit/kit/src/generated/embedder/v1/EmbedderService';
 import type { Embedder } from './domain/embedder';
 import { embedHandler } from './handlers/embed.handler';
@@ -16,7 +16,7 @@ export interface EmbedderDeps {
 
 /** Builds the embedder's gRPC server (unbound) with its health service, NOT_SERVING until told otherwise. */
 export function buildServer(deps: EmbedderDeps): { server: grpc.Server; health: Health } {
-  const server = newServer();
+  const server = newServer({ maxConnectionAgeMs: INFERENCE_MAX_CONNECTION_AGE_MS });
   const health = new Health([EMBEDDER_SERVICE]);
   health.addToServer(server);
   const handlers: EmbedderServiceHandlers = {

@@ -7,9 +7,27 @@ export const SERVER_OPTIONS: grpc.ServerOptions = {
   'grpc.keepalive_permit_without_calls': 1,
 };
 
-export function newServer(): grpc.Server {
-  return new grpc.Server(SERVER_OPTIONS);
+export interface NewServerOptions {
+  /**
+   * Close each client connection after this long (with a grace period for calls in flight). Set on
+   * stateless, horizontally scaled services (embedder, captioner): clients then reconnect and
+   * re-resolve DNS, so pods added by an autoscaler get traffic. Left unset where clients hold long
+   * streams (search upserts).
+   */
+  maxConnectionAgeMs?: number;
 }
+
+export function newServer(opts: NewServerOptions = {}): grpc.Server {
+  if (!opts.maxConnectionAgeMs) return new grpc.Server(SERVER_OPTIONS);
+  return new grpc.Server({
+    ...SERVER_OPTIONS,
+    'grpc.max_connection_age_ms': opts.maxConnectionAgeMs,
+    'grpc.max_connection_age_grace_ms': 30_000,
+  });
+}
+
+/** Connection age for stateless inference services: long enough to amortize connects, short enough to rebalance. */
+export const INFERENCE_MAX_CONNECTION_AGE_MS = 5 * 60_000;
 
 /** Binds `server` to host:port (port 0 picks a free one) and resolves to the bound port. */
 export function bindServer(server: grpc.Server, host: string, port: number): Promise<number> {
