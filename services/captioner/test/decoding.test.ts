@@ -78,6 +78,42 @@ describe('constructed table decoder: known greedy and beam captions', () => {
   });
 });
 
+describe('start-up refuses what it cannot drive', () => {
+  let root: string;
+  beforeAll(() => {
+    root = tempDir('refuse');
+  });
+  afterAll(() => removeDir(root));
+
+  it('a decoder with an unknown input, naming the file and the input', async () => {
+    buildTableModel(path.join(root, 'test/extra-input'), ['merged'], (g) => {
+      g.input('token_type_ids', 'int64', ['batch_size', 'decoder_sequence_length']);
+    });
+    await expect(loadCaptionModel(locateModelFiles(root, 'test/extra-input'), rt)).rejects.toThrow(
+      'decoder_model_merged.onnx: unsupported decoder layout: unknown inputs token_type_ids',
+    );
+  });
+
+  it('a preprocessor size the encoder does not take', async () => {
+    const dir = buildTableModel(path.join(root, 'test/size'), ['merged']);
+    // The mean encoder takes any size; a fixed-size ViT fixture does not: 224 vs the 64 written here.
+    const tiny = await tinyModelsDir();
+    const vit = path.join(root, VIT_GPT2_MODEL_ID);
+    variantFolder(path.join(tiny, VIT_GPT2_MODEL_ID), vit, { 'decoder_model_merged.onnx': 'decoder_model_merged.onnx' });
+    fs.rmSync(path.join(vit, 'preprocessor_config.json'));
+    fs.writeFileSync(path.join(vit, 'preprocessor_config.json'), JSON.stringify({ size: 64, resample: 2 }));
+    await expect(loadCaptionModel(locateModelFiles(root, VIT_GPT2_MODEL_ID), rt)).rejects.toThrow(/encoder_model\.onnx: cannot encode a 64x64 image \(the preprocessor_config\.json size\)/);
+    expect(fs.existsSync(dir)).toBe(true);
+  });
+
+  it('a model folder without its files, naming them and how to get them', () => {
+    fs.mkdirSync(path.join(root, 'test/empty/onnx'), { recursive: true });
+    expect(() => locateModelFiles(root, 'test/empty')).toThrow(
+      /model test\/empty: .* lacks onnx\/encoder_model\.onnx, tokenizer\.json, config\.json, preprocessor_config\.json, onnx\/decoder_model_merged\.onnx; expected .*'pnpm models pull'.*'pnpm fixtures'/,
+    );
+  });
+});
+
 describe('tiny random-weight fixtures: cached decoding equals uncached decoding', () => {
   let root: string;
   let tiny: string;

@@ -203,6 +203,14 @@ export async function loadCaptionModel(files: ModelFiles, rt: RuntimeOptions): P
         throw new ModelLoadError(`${files.encoder}: takes ${h}x${w} images but preprocessor_config.json resizes to ${preprocess.height}x${preprocess.width}`);
       }
     }
+    // Graphs with symbolic sizes may still fix them internally (a position table): one run tells.
+    try {
+      await encoder.encode([new Float32Array(3 * preprocess.height * preprocess.width)], preprocess.height, preprocess.width);
+    } catch (err) {
+      throw new ModelLoadError(
+        `${files.encoder}: cannot encode a ${preprocess.height}x${preprocess.width} image (the preprocessor_config.json size): ${(err as Error).message}`,
+      );
+    }
 
     let layout: DecoderLayout;
     let first: DecoderGraph;

@@ -87,13 +87,19 @@ function meanEncoder(): onnx.GraphBuilder {
 }
 
 /** Writes the table model (see {@link NEXT}) with the chosen decoder files into `dir`. */
-export function buildTableModel(dir: string, variants: readonly DecoderVariant[] = ['merged']): string {
+export function buildTableModel(
+  dir: string,
+  variants: readonly DecoderVariant[] = ['merged'],
+  edit: (g: onnx.GraphBuilder) => void = () => undefined,
+): string {
   fs.mkdirSync(path.join(dir, 'onnx'), { recursive: true });
   const V = TABLE_VOCAB.length;
   meanEncoder().save(path.join(dir, 'onnx/encoder_model.onnx'));
   const files: Record<DecoderVariant, string> = { merged: 'decoder_model_merged.onnx', 'no-past': 'decoder_model.onnx', 'with-past': 'decoder_with_past_model.onnx' };
   for (const v of variants) {
-    buildTableDecoderGraph(onnx.f32(tableLogits(), [V, V]), { layers: 2, heads: 2, headDim: 4, encoderHidden: 3 }, v).save(path.join(dir, 'onnx', files[v]));
+    const g = buildTableDecoderGraph(onnx.f32(tableLogits(), [V, V]), { layers: 2, heads: 2, headDim: 4, encoderHidden: 3 }, v);
+    edit(g);
+    g.save(path.join(dir, 'onnx', files[v]));
   }
   const write = (f: string, v: unknown): void => fs.writeFileSync(path.join(dir, f), JSON.stringify(v, null, 2));
   write('tokenizer.json', {
