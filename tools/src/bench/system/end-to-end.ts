@@ -475,7 +475,7 @@ async function main(): Promise<void> {
     concurrencies: [1, 8, 32],
     seconds: quick ? 2.5 : 6,
     rounds: quick ? 1 : 3,
-    images: quick ? 3 : 8,
+    images: quick ? 2 : 6,
     originalTexts: quick ? 256 : 2048,
   });
   const phases = Object.values(r.load) as LoadSummary[];
