@@ -21,9 +21,14 @@ function clusteredCorpus(seed: number, images: number): Caption[] {
 
 describe('approximate index', () => {
   it('serves dense queries above the threshold, with exact re-scoring and high recall', async () => {
-    const s = await startSearch({ SEARCH_SNAPSHOT_DIR: tmpDir(), SEARCH_ANN_THRESHOLD: '1000', SEARCH_ANN_DIR: tmpDir('tit-ann-') });
+    const s = await startSearch({
+      SEARCH_SNAPSHOT_DIR: tmpDir(),
+      SEARCH_ANN_THRESHOLD: '1000',
+      SEARCH_ANN_EXPANSION_ADD: '64',
+      SEARCH_ANN_DIR: tmpDir('tit-ann-'),
+    });
     try {
-      const corpus = clusteredCorpus(1, 400); // 2000 captions
+      const corpus = clusteredCorpus(1, 240); // 1200 captions
       const g = await call.begin(s.client, { model: MODEL, dimensions: DIMS });
       await new Promise<void>((resolve, reject) => {
         const st = s.client.upsert((err) => (err ? reject(err) : resolve()));

@@ -35,9 +35,18 @@ export function randomVector(rand: () => number, dims: number): Float32Array {
 
 export const bytesOf = (v: Float32Array | number[]): Buffer => Buffer.from(Float32Array.from(v).buffer);
 
+const madeDirs: string[] = [];
+
+/** A fresh temporary folder, removed after the test file. */
 export function tmpDir(prefix = 'tit-search-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  madeDirs.push(dir);
+  return dir;
 }
+
+afterAll(() => {
+  for (const d of madeDirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
 
 export interface Running {
   client: SearchServiceClient;
