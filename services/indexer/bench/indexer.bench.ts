@@ -240,7 +240,7 @@ async function main(): Promise<void> {
         loadAverage: os.loadavg().map((l) => +l.toFixed(2)),
         model: modelNote,
         dataset: { dir: DATASET, captions: indexed, images: view.result.images, quick: QUICK },
-        settings: { chunkSize: DEFAULT_SETTINGS.chunkSize, embedBatch: DEFAULT_SETTINGS.embedBatch, embedderMaxBatch: ecfg.EMBEDDER_MAX_BATCH },
+        settings: { chunkSize: DEFAULT_SETTINGS.chunkSize, embedBatch: DEFAULT_SETTINGS.embedBatch, prefetchChunks: DEFAULT_SETTINGS.prefetch, embedderMaxBatch: ecfg.EMBEDDER_MAX_BATCH },
         baselineTexts: sample.length,
         rawCaptionsPerSecond: { ...Object.fromEntries(Object.entries(before).map(([b, r]) => [`batch ${b}`, +r.toFixed(1)])), [`batch ${bestBatch} after`]: +after.toFixed(1) },
         indexingSeconds: +(indexMs / 1000).toFixed(2),

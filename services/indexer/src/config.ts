@@ -38,6 +38,8 @@ export const schema = {
   INDEXER_EMBED_BATCH: env.int(128, 1, 4096),
   /** Caption calls in flight per job. */
   INDEXER_CAPTION_CONCURRENCY: env.int(4, 1, 256),
+  /** Chunks embedded ahead of the one being stored (keeps the embedder busy). */
+  INDEXER_PREFETCH_CHUNKS: env.int(2, 0, 16),
   /** Tries of one call on UNAVAILABLE / DEADLINE_EXCEEDED / RESOURCE_EXHAUSTED before the attempt fails. */
   INDEXER_CALL_ATTEMPTS: env.int(6, 1, 100),
   INDEXER_RETRY_BASE_MS: env.int(250, 1, 60_000),

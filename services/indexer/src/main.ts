@@ -41,6 +41,7 @@ async function main(): Promise<void> {
         captionChunkSize: cfg.INDEXER_CAPTION_CHUNK_SIZE,
         embedBatch: cfg.INDEXER_EMBED_BATCH,
         captionConcurrency: cfg.INDEXER_CAPTION_CONCURRENCY,
+        prefetch: cfg.INDEXER_PREFETCH_CHUNKS,
         retry: { attempts: cfg.INDEXER_CALL_ATTEMPTS, baseMs: cfg.INDEXER_RETRY_BASE_MS, maxMs: cfg.INDEXER_RETRY_MAX_MS },
       },
     },

@@ -24,6 +24,8 @@ export interface ReindexSettings {
   embedBatch: number;
   /** Captioner calls in flight per job. */
   captionConcurrency: number;
+  /** Chunks prepared (embedded) ahead of the one being stored. */
+  prefetch: number;
   retry: RetryPolicy;
 }
 
@@ -32,6 +34,7 @@ export const DEFAULT_SETTINGS: ReindexSettings = {
   captionChunkSize: 16,
   embedBatch: 128,
   captionConcurrency: 4,
+  prefetch: 2,
   retry: DEFAULT_RETRY,
 };
 
@@ -148,13 +151,22 @@ export async function runReindex(job: JobContext, deps: ReindexDeps): Promise<Re
     for (let s = resumeFrom; s < total; s += size) ranges.push([s, Math.min(total, s + size)]);
 
     let captionCount = gen.captionCount;
-    // Pipelined: the next chunk is embedded while the current one is upserted.
-    let pending: Promise<IndexItem[]> | undefined = ranges.length > 0 ? builder.build(ranges[0]) : undefined;
+    // Pipelined: up to `prefetch` chunks are being embedded while the current one is upserted, so
+    // the embedder always has the next texts queued and never waits for this loop.
+    const pending: Array<Promise<IndexItem[]>> = [];
+    let next = 0;
+    const fill = (): void => {
+      while (next < ranges.length && pending.length <= settings.prefetch && !signal?.aborted) {
+        const p = builder.build(ranges[next++]);
+        // A prefetch that fails while an earlier chunk is still upserting is reported when awaited.
+        p.catch(() => undefined);
+        pending.push(p);
+      }
+    };
+    fill();
     for (let c = 0; c < ranges.length; c++) {
-      const items = await (pending as Promise<IndexItem[]>);
-      pending = c + 1 < ranges.length && !signal?.aborted ? builder.build(ranges[c + 1]) : undefined;
-      // A prefetch that fails while this chunk is still upserting is reported when awaited.
-      pending?.catch(() => undefined);
+      const items = await (pending.shift() as Promise<IndexItem[]>);
+      fill();
       const res = await call('search', 'Upsert', () => deps.index.upsert(gen.id, items, opts)).catch((err: unknown) => {
         // The building generation is gone (search restarted without it, or it was aborted): the
         // data is fine, so this must be retried, and the next attempt begins a new generation.
