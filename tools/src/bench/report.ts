@@ -57,14 +57,19 @@ function endToEndSection(r: BenchResult | null): string[] {
       `| ${t.concurrency} | ${fmt(t.gatewayPerSecond)} | ${fmt(t.inProcessPerSecond)} | **${t.ratio.toFixed(2)}** ${t.ratio >= 0.8 ? '(met)' : '(not met)'} | ${ms(t.gatewayP50Ms)} / ${ms(t.gatewayP99Ms)} | ${ms(t.inProcessP50Ms)} / ${ms(t.inProcessP99Ms)} | ${fmt((c['all processes'] ?? 0) * 1000)} ms (${fmt((c.gateway ?? 0) * 1000)} + ${fmt((c.embedder ?? 0) * 1000)} + ${fmt((c.search ?? 0) * 1000)}) | ${fmt((c['in-process'] ?? 0) * 1000)} ms |`,
     );
   }
-  const worst = d.text.reduce((a, b) => (b.ratio < a.ratio ? b : a), d.text[0]);
-  if (worst) {
-    out.push(
-      '',
-      worst.ratio >= 0.8
-        ? `Every concurrency reaches at least 0.8 of the in-process throughput (lowest ${worst.ratio.toFixed(2)} at ${worst.concurrency}): the embedder's model run dominates a query, and the hops (HTTP, two gRPC calls, JSON) cost less than a fifth of it.`
-        : `The lowest ratio is ${worst.ratio.toFixed(2)} at concurrency ${worst.concurrency}, under the 0.8 target. The CPU column says why: the processes together spend more CPU per query than the single process (HTTP parsing, JSON, two gRPC round trips and three event loops on the same cores), and on a 2-core machine CPU is the throughput limit. On separate machines the hops' CPU would not compete with the model.`,
-    );
+  const failing = d.text.filter((t) => t.ratio < 0.8);
+  if (failing.length === 0) {
+    out.push('', `Every concurrency reaches at least 0.8 of the in-process throughput: the embedder's model run dominates a query, and the hops (HTTP, two gRPC calls, JSON) cost less than a fifth of it.`);
+  } else {
+    out.push('');
+    for (const t of failing) {
+      const c = t.cpuPerRequest;
+      out.push(
+        t.concurrency === 1
+          ? `- Concurrency 1 (ratio ${t.ratio.toFixed(2)}, under 0.8): one request at a time, throughput is 1 / latency, so the hops' latency is the whole difference (p50 ${ms(t.gatewayP50Ms)} through the gateway vs ${ms(t.inProcessP50Ms)} in one process): an HTTP request, two gRPC round trips and their serialization, each waiting for a core on a loaded machine.`
+          : `- Concurrency ${t.concurrency} (ratio ${t.ratio.toFixed(2)}, under 0.8): the machine's cores are the limit, and the processes together spend ${fmt((c['all processes'] ?? 0) * 1000)} CPU ms per query against ${fmt((c['in-process'] ?? 0) * 1000)} in one process (HTTP parsing, JSON, two gRPC round trips, three event loops). On separate machines the hops' CPU would not compete with the model.`,
+      );
+    }
   }
   out.push('', '### Image → text (500×375 JPEG)', '');
   if (d.image) {
@@ -160,16 +165,24 @@ function scaleSection(r: BenchResult | null): string[] {
   const s1 = get(1, 1);
   const s2 = get(2, 1);
   out.push('What it shows:', '');
-  if (d1 && d2) {
+  for (const [one, two, label] of [
+    [d1, d2, "ONNX Runtime's default threads (one per core)"],
+    [s1, s2, 'one intra-op thread per process (a 1-CPU pod)'],
+  ] as const) {
+    if (!one || !two) continue;
+    const gain = two.perSecond / one.perSecond;
+    const cores = two.coresUsed / Math.max(1e-9, one.coresUsed);
     out.push(
-      `- With ONNX Runtime's default threads each process already uses both cores, so a second process on the same machine adds nothing: ${fmt(d2.perSecond)} vs ${fmt(d1.perSecond)} texts/s (${(d2.perSecond / d1.perSecond).toFixed(2)}×). Scaling out pays only with cores to scale onto.`,
+      `- With ${label}: 2 processes give ${gain.toFixed(2)}× the throughput of 1 (${fmt(two.perSecond)} vs ${fmt(one.perSecond)} texts/s). ` +
+        `They got ${cores.toFixed(2)}× the CPU (${fmt(two.coresUsed)} vs ${fmt(one.coresUsed)} cores) at ${fmt(two.cpuMsPerText)} vs ${fmt(one.cpuMsPerText)} CPU ms per text` +
+        (one.coresUsed < 1.6
+          ? `: one process could not get the machine's cores (other work held them), so the second process's gain is a larger share of a contended machine, not new capacity.`
+          : `: one process already used the machine's cores, so a second one on the same machine cannot add capacity.`),
     );
   }
-  if (s1 && s2) {
-    out.push(
-      `- With one intra-op thread per process (a 1-CPU pod), the second process uses the core the first leaves idle: ${fmt(s2.perSecond)} vs ${fmt(s1.perSecond)} texts/s (${(s2.perSecond / s1.perSecond).toFixed(2)}×). That is the per-pod scaling to expect when pods get their own cores.`,
-    );
-  }
+  out.push(
+    '- The cost of a text (CPU ms per text) does not depend on how many processes share the work, and the balancer splits it evenly: on nodes with their own cores, embedder throughput is the number of pods × one pod\'s throughput. On an idle 2-core machine one process with default threads already uses both cores, so a second process there would add no capacity: the gains above come from the shared machine.',
+  );
   const split = rows.filter((x) => x.processes === 2).map((x) => Math.min(...x.cpuShares));
   if (split.length > 0) {
     out.push(`- The client-side round-robin splits the work evenly: the smaller process's share of the CPU was ${split.map(pct).join(' and ')} (0.5 is a perfect split).`);
@@ -276,7 +289,7 @@ export function writePerformanceReport(collected: readonly CollectedSuite[], fil
     '- `pnpm bench --quick`: every suite in quick mode (short slices, smaller sizes); builds the model replicas it needs on a fresh clone (~1–2 min, into `.models/fixtures-full`).',
     '- `pnpm bench`: the full run (10k…4M vectors, longer slices, more rounds). `--only=end-to-end,growth,scale-out` or `--skip=…` to choose suites; each script also runs alone (`npx tsx tools/src/bench/system/end-to-end.ts [--quick]`).',
     '- Results: `docs/bench/<suite>.json` (every figure with its baseline, ratio, command, machine and load), `docs/bench/README.md` (one table), this file, and the SVG charts in `docs/bench/`.',
-    '- Regression guard: `npx jest --selectProjects tools tools/test/bench-regression.test.ts` runs the system benchmarks on tiny fixture models in seconds and fails only on gross regressions of ratios measured within the run.',
+    '- Regression guard: `npx jest --selectProjects tools --testPathPatterns bench-regression` runs the system benchmarks on tiny fixture models in seconds and fails only on gross regressions of ratios measured within the run.',
     '',
     '## Targets',
     '',
@@ -299,6 +312,15 @@ export function writePerformanceReport(collected: readonly CollectedSuite[], fil
     '## Capacity model',
     '',
     ...capacitySection(costs),
+    '',
+    '## Not measured, and limits',
+    '',
+    '- The benchmark machine has 2 cores shared with other engineers\' builds and tests: the load sections above give the share of the CPU other processes used while each suite ran (often most of it). Ratios are measured A/B within one run and stay meaningful; absolute times and req/s are several times what a dedicated machine gives. CPU time per request (end-to-end, growth) is the machine-independent measure and is what the capacity model uses.',
+    '- Models are full-size random-weight replicas: real architectures and FLOPs, meaningless captions; the captioner always generates to its length limit (the worst case).',
+    '- The original approach\'s cost is extrapolated from re-encoding a sample of the captions (linear: encoding is batch by batch); re-encoding all 40,455 per query would take the run minutes per query.',
+    '- The approximate index is built up to 100k vectors by `growth` (`--ann-max=1000000` for 1M); the search suite\'s full run builds it at 1M. At 4M it is not built: 2 shards of 2M each, each build ~2× the 1M one.',
+    '- Sharding (4M and above) is the capacity model\'s answer, not a built feature: the gateway queries one search address, and one generation holds at most 4 GiB of vectors.',
+    '- The capacity model assumes CPU-bound services scale linearly with cores across pods (the scale-out section shows the round-robin splits work evenly); it does not model the network or the captioner\'s batching gains under load.',
     '',
     '## Every figure',
     '',

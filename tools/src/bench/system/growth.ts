@@ -325,12 +325,16 @@ export async function exactSearchCpuMs(count: number, queries: number): Promise<
 
 // ----------------------------------------------------------------- parent
 
+/** Pids of the children started so far (the load monitor counts their CPU as the benchmark's). */
+const childPids = new Set<number>();
+
 function runChild<T>(args: string[]): Promise<T> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--max-old-space-size=8192', '--import', 'tsx', __filename, ...args], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
+    if (child.pid !== undefined) childPids.add(child.pid);
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.on('error', reject);
@@ -494,7 +498,7 @@ async function main(): Promise<void> {
   const sizes = sizesArg ? sizesArg.slice(8).split(',').map(Number) : quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000, 4_000_000];
   const annMax = annArg ? Number(annArg.slice(10)) : quick ? 10_000 : 100_000;
   const started = Date.now();
-  const monitor = new LoadMonitor();
+  const monitor = new LoadMonitor(() => childPids);
   const { sizes: results, notes } = await runGrowth({
     sizes,
     annMax,

@@ -37,6 +37,10 @@ export interface ScaleRow extends ScaleConfig {
   p99Ms: number;
   /** Share of the embedder CPU time each process used (round-robin: about 1/n each). */
   cpuShares: number[];
+  /** Cores the embedder processes used on average during the slices. */
+  coresUsed: number;
+  /** Embedder CPU ms per text (all processes of the configuration). */
+  cpuMsPerText: number;
 }
 
 export interface ScaleOutOptions {
@@ -71,7 +75,7 @@ export async function runScaleOut(o: ScaleOutOptions): Promise<{ rows: ScaleRow[
     }
     const monitor = new LoadMonitor(() => [...procs.values()].flat().flatMap((s) => s.pids()));
     const configs = SCALE_CONFIGS.filter((c) => kinds.includes(c.threads));
-    const rows: ScaleRow[] = configs.map((c) => ({ ...c, runs: [], perSecond: 0, p50Ms: 0, p99Ms: 0, cpuShares: [] }));
+    const rows: ScaleRow[] = configs.map((c) => ({ ...c, runs: [], perSecond: 0, p50Ms: 0, p99Ms: 0, cpuShares: [], coresUsed: 0, cpuMsPerText: 0 }));
     const clients = new Map<ScaleRow, { client: EmbedderServiceClient; pids: number[] }>();
     for (const row of rows) {
       const pair = procs.get(String(row.threads))!.slice(0, row.processes);
@@ -108,7 +112,14 @@ export async function runScaleOut(o: ScaleOutOptions): Promise<{ rows: ScaleRow[
       const t = ticks.get(row)!;
       const total = t.reduce((a, b) => a + b, 0);
       row.cpuShares = t.map((x) => round(total > 0 ? x / total : 0, 3));
-      log(`${row.name}: ${row.perSecond.toFixed(1)} texts/s, p50 ${row.p50Ms.toFixed(1)} ms, CPU split ${row.cpuShares.join(' / ')}`);
+      const seconds = row.runs.reduce((a, r) => a + r.seconds, 0);
+      const done = row.runs.reduce((a, r) => a + r.completed, 0);
+      row.coresUsed = round(total / 100 / seconds, 3);
+      row.cpuMsPerText = round((total * 10) / Math.max(1, done), 3);
+      log(
+        `${row.name}: ${row.perSecond.toFixed(1)} texts/s, p50 ${row.p50Ms.toFixed(1)} ms, CPU split ${row.cpuShares.join(' / ')}, ` +
+          `${row.coresUsed.toFixed(2)} cores used, ${row.cpuMsPerText.toFixed(1)} CPU ms per text`,
+      );
     }
     for (const c of clients.values()) c.client.close();
     const load = monitor.stop();
@@ -126,6 +137,14 @@ export async function runScaleOut(o: ScaleOutOptions): Promise<{ rows: ScaleRow[
           round(one.perSecond, 2),
           `1 process ${one.perSecond.toFixed(1)} texts/s`,
         ),
+        compare(
+          `cores the embedders got, 2 processes vs 1 (${label})`,
+          two.coresUsed,
+          'cores',
+          one.coresUsed,
+          `1 process ${one.coresUsed.toFixed(2)} cores`,
+        ),
+        compare(`embedder CPU per text, 2 processes vs 1 (${label})`, two.cpuMsPerText, 'CPU ms', one.cpuMsPerText, `1 process ${one.cpuMsPerText.toFixed(1)} ms`),
         {
           metric: `round-robin split of the work (${label}): smaller process's share of the embedders' CPU time`,
           value: Math.min(...two.cpuShares),
@@ -149,9 +168,9 @@ async function main(): Promise<void> {
   const r = await runScaleOut({ modelsDir, seconds: quick ? 3 : 6, rounds: quick ? 1 : 3, concurrency: 16 });
   const cores = os.cpus().length;
   r.notes.push(
-    `this machine has ${cores} cores shared with other work: a second process adds no cores, so throughput can only stay level ` +
-      `(or drop from oversubscription, 2 processes × ${cores} threads on ${cores} cores); with 1-thread processes, the second ` +
-      `process uses the core the first left idle. Round-robin splits calls evenly (CPU shares), so on separate nodes throughput adds up per process.`,
+    `this machine has ${cores} cores shared with other work (load in the suite table): a second process brings no new cores, ` +
+      `so any throughput gain is a larger share of the contended cores (the "cores the embedders got" figures), while CPU per text ` +
+      `stays the cost of the work; round-robin splits calls evenly, so on separate nodes throughput adds up per process.`,
   );
   saveResult({
     suite: 'scale-out',
