@@ -35,7 +35,7 @@ import type { SearchIndex } from '@tit/search/src/domain/search-index';
 import { VectorStore } from '@tit/search/src/domain/vector-store';
 import type { QueryInput } from '@tit/search/src/domain/types';
 import { logLogChart } from '../chart';
-import { compare, machineLine, OUT_DIR, saveResult, type Figure } from '../figures';
+import { compare, machineLine, OUT_DIR, saveResult, type BenchResult, type Figure } from '../figures';
 import { LoadMonitor } from '../load-monitor';
 import { median, percentile, prng, round } from '../stats';
 import { ClusteredVectors, indexCollection, loadCaptions, searchConfig } from './dataset';
@@ -457,10 +457,12 @@ export function growthFigures(sizes: readonly SizeResult[]): { figures: Figure[]
   const xs = (f: (s: (typeof ok)[number]) => number | null): Array<[number, number]> =>
     ok.map((s) => [s.count, f(s)] as [number, number | null]).filter((p): p is [number, number] => p[1] !== null);
   const charts = {
-    'growth-latency.svg': logLogChart('Search latency vs collection size (top-10, p50)', 'caption vectors (384 dims)', 'ms', [
-      { name: 'exact', points: xs((s) => s.serve.exactP50Ms) },
-      { name: 'exact, shards in parallel', points: xs((s) => (s.shards > 1 ? s.serve.exactParallelP50Ms : null)), dashed: true },
-      { name: 'approximate (HNSW)', points: xs((s) => s.serve.annP50Ms) },
+    'growth-latency.svg': logLogChart('Search cost per query vs collection size (top-10)', 'caption vectors (384 dims)', 'ms', [
+      { name: 'exact, CPU', points: xs((s) => s.serve.exactCpuMsPerQuery) },
+      { name: 'approximate, CPU', points: xs((s) => s.serve.annCpuMsPerQuery) },
+      { name: 'exact, p50 wall', points: xs((s) => s.serve.exactP50Ms), dashed: true },
+      { name: 'approximate, p50 wall', points: xs((s) => s.serve.annP50Ms), dashed: true },
+      { name: 'exact, shards parallel', points: xs((s) => (s.shards > 1 ? s.serve.exactParallelP50Ms : null)), dashed: true },
     ]),
     'growth-memory.svg': logLogChart('Serving memory vs collection size', 'caption vectors (384 dims)', 'MiB', [
       { name: 'exact only', points: xs((s) => s.serve.rssExactBytes / MiB) },
@@ -491,6 +493,16 @@ async function main(): Promise<void> {
       return;
     default:
       break;
+  }
+  if (argv.includes('--replot')) {
+    // Redraw the charts and recompute the figures of the last results (after a change to them).
+    const file = path.join(OUT_DIR, 'growth.json');
+    const last = JSON.parse(fs.readFileSync(file, 'utf8')) as BenchResult;
+    const { figures, charts } = growthFigures((last.details as { sizes: SizeResult[] }).sizes);
+    for (const [f, svg] of Object.entries(charts)) fs.writeFileSync(path.join(OUT_DIR, f), svg);
+    fs.writeFileSync(file, `${JSON.stringify({ ...last, figures }, null, 2)}\n`);
+    console.log(`redrew ${Object.keys(charts).join(', ')} from ${path.relative(REPO_ROOT, file)}`);
+    return;
   }
   const quick = argv.includes('--quick');
   const sizesArg = argv.find((a) => a.startsWith('--sizes='));
