@@ -241,6 +241,8 @@ async function main(): Promise<void> {
   const rawLat: number[] = [];
   // The same path without gRPC: tokenizer, batcher, run and pooling only.
   const domainLat: number[] = [];
+  // The floor of any call here: a gRPC round trip that does no work (GetModelInfo).
+  const rttLat: number[] = [];
   for (let i = 0; i < N_LATENCY; i++) {
     const feeds = feedsOf([rows[i]], tokenizer.padId, withTypes);
     let t0 = now();
@@ -252,11 +254,14 @@ async function main(): Promise<void> {
     t0 = now();
     await embedder.embed([texts[i]], '');
     domainLat.push(now() - t0);
+    t0 = now();
+    await unaryCall(client, client.getModelInfo.bind(client), { model: '' }, { deadline: 60_000 });
+    rttLat.push(now() - t0);
   }
   const overhead = p50(svcLat) - p50(rawLat);
   console.log(
     `  latency p50: service ${p50(svcLat).toFixed(2)} ms, in-process Embedder.embed ${p50(domainLat).toFixed(2)} ms, ` +
-      `raw session.run ${p50(rawLat).toFixed(2)} ms`,
+      `raw session.run ${p50(rawLat).toFixed(2)} ms, empty gRPC call ${p50(rttLat).toFixed(2)} ms`,
   );
 
   // Same vectors as transformers.js (an independent tokenizer + pooling implementation)?
@@ -312,6 +317,11 @@ async function main(): Promise<void> {
       value: +(p50(domainLat) - p50(rawLat)).toFixed(3),
       unit: 'ms',
       baseline: `${p50(rawLat).toFixed(3)} ms raw, ${p50(domainLat).toFixed(3)} ms in-process`,
+    },
+    {
+      metric: 'p50 gRPC round trip of a call that does no work (GetModelInfo), same client and server',
+      value: +p50(rttLat).toFixed(3),
+      unit: 'ms',
     },
     {
       metric: 'service throughput, 4 callers x 32 texts, vs raw best batch',
@@ -373,7 +383,7 @@ async function main(): Promise<void> {
         rawSweepTextsPerSecond: sweep,
         loadAverage: os.loadavg().map((l) => +l.toFixed(2)),
         serviceMeanBatch: +meanBatch.toFixed(2),
-        latencyMs: { serviceP50: +p50(svcLat).toFixed(3), inProcessP50: +p50(domainLat).toFixed(3), rawP50: +p50(rawLat).toFixed(3) },
+        latencyMs: { serviceP50: +p50(svcLat).toFixed(3), inProcessP50: +p50(domainLat).toFixed(3), emptyGrpcCallP50: +p50(rttLat).toFixed(3), rawP50: +p50(rawLat).toFixed(3) },
         ...(hfError && { transformersError: hfError }),
         figures,
       },
