@@ -31,7 +31,11 @@ export class GatewayLogController extends LogController {
       statusCode: reply.statusCode,
       responseTime: +reply.elapsedTime.toFixed(2),
     };
-    if (error) reply.log.error({ ...fields, err: error }, 'request errored');
-    else reply.log.info(fields, 'request completed');
+    if (!error) reply.log.info(fields, 'request completed');
+    // 503/504 are expected operational answers (not ready yet, a backend down, a deadline): one
+    // warning line, no stack. Other 5xx are defects and get the full error.
+    else if (reply.statusCode === 503 || reply.statusCode === 504 || reply.statusCode < 500)
+      reply.log.warn({ ...fields, reason: error.message }, 'request failed');
+    else reply.log.error({ ...fields, err: error }, 'request errored');
   }
 }
