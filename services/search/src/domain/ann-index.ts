@@ -39,10 +39,15 @@ const indexConfig = (dimensions: number, o: AnnOptions) => ({
 export class AnnIndex implements ApproximateIndex {
   private disposed = false;
 
+  /** Size of the index file (graph and quantized vectors), mapped into memory. */
+  readonly bytes: number;
+
   private constructor(
     private readonly index: Index,
     private readonly file: string,
-  ) {}
+  ) {
+    this.bytes = fs.statSync(file).size;
+  }
 
   /**
    * Builds the index for `store` in a worker thread (the event loop keeps serving queries) and maps
