@@ -13,6 +13,8 @@ export const schema = {
   SEARCH_ADDR: env.address(`127.0.0.1:${DEFAULT_PORTS.search}`),
   CAPTIONER_ADDR: env.address(`127.0.0.1:${DEFAULT_PORTS.captioner}`),
   REDIS_URL: env.url('redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+  /** BullMQ key prefix; must match the indexer's (separates several deployments on one Redis). */
+  QUEUE_PREFIX: env.optionalString(),
   /** The dataset a re-index without a body indexes; images are served from inside it. */
   DATASET_DIR: env.string(path.join(REPO_ROOT, 'tools/datasets/sample')),
   /** Optional folder whose sub-folders may also be indexed and served (e.g. /data/datasets). */

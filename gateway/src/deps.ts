@@ -65,7 +65,10 @@ export async function createDeps(config: GatewayConfig, log: Logger): Promise<Ga
       embedder: config.EMBEDDER_ADDR,
       search: config.SEARCH_ADDR,
     }),
-    reindexer: createReindexer(config.REDIS_URL, { timeoutMs: Math.min(5000, config.REQUEST_TIMEOUT_MS) }),
+    reindexer: createReindexer(config.REDIS_URL, {
+      timeoutMs: Math.min(5000, config.REQUEST_TIMEOUT_MS),
+      ...(config.QUEUE_PREFIX ? { prefix: config.QUEUE_PREFIX } : {}),
+    }),
     thumbnails: await ThumbnailCache.create({
       memoryBytes: config.THUMBNAIL_CACHE_BYTES,
       dir: config.THUMBNAIL_CACHE_DIR,
