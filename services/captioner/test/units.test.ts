@@ -68,6 +68,10 @@ describe('generation defaults', () => {
     const d = readGenerationDefaults({ max_new_tokens: 30, min_length: 5, early_stopping: 'never', eos_token_id: [1, 2], bos_token_id: 0 }, {});
     expect(d).toMatchObject({ maxNewTokens: 30, minNewTokens: 4, earlyStopping: 'never', eosTokenIds: [1, 2], decoderStartTokenId: 0 });
   });
+  it('falls back to config.json generation keys when generation_config.json is absent', () => {
+    const d = readGenerationDefaults(undefined, { decoder_start_token_id: 5, eos_token_id: 6, max_length: 16, num_beams: 4, vocab_size: 9 });
+    expect(d).toMatchObject({ maxNewTokens: 15, numBeams: 4 });
+  });
   it('fails clearly without token ids', () => {
     expect(() => readGenerationDefaults({}, {})).toThrow(GenerationConfigError);
   });

@@ -63,6 +63,8 @@ export interface ModelDescription {
   readonly decoderLayout: string;
   readonly defaults: ResolvedOptions;
   readonly isDefault: boolean;
+  /** Whether the image-only part of the decoder was split off (hoist.ts); for logs. */
+  readonly hoisted: boolean;
 }
 
 const ZERO: StageTimings = { decodeMs: 0, preprocessMs: 0, encodeMs: 0, generateMs: 0 };
@@ -224,8 +226,7 @@ export class Captioner {
       });
     const entry: Shared = { promise, controller, waiters: 0 };
     this.inFlight.set(key, entry);
-    const result = await this.join(entry, input.signal, true);
-    return result;
+    return this.join(entry, input.signal, true);
   }
 
   /** Waits for a shared computation; it is aborted only when every waiter has gone. */
@@ -305,6 +306,7 @@ export class Captioner {
       decoderLayout: served.model.layout,
       defaults: this.defaultsOf(id),
       isDefault: id === this.defaultModel,
+      hoisted: served.model.hoisted,
     };
   }
 }

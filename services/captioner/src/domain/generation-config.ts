@@ -34,6 +34,18 @@ function ids(v: unknown): number[] | undefined {
   return undefined;
 }
 
+const LEGACY_GENERATION_KEYS = new Set([
+  'max_length',
+  'max_new_tokens',
+  'min_length',
+  'min_new_tokens',
+  'num_beams',
+  'repetition_penalty',
+  'no_repeat_ngram_size',
+  'length_penalty',
+  'early_stopping',
+]);
+
 /**
  * Reads the decoding defaults the way transformers' `generate` would for this model.
  *
@@ -43,11 +55,13 @@ function ids(v: unknown): number[] | undefined {
  * generation_config.json says otherwise.
  *
  * Lengths: `max_new_tokens` when set, else `max_length` (default 20) minus the start token;
- * likewise `min_new_tokens` / `min_length` (default 0).
+ * likewise `min_new_tokens` / `min_length` (default 0). Without generation_config.json the
+ * generation keys of config.json are used, as transformers does for older checkpoints.
  */
 export function readGenerationDefaults(generationConfig: unknown, config: unknown, source = 'generation_config.json'): GenerationDefaults {
-  const g = obj(generationConfig) ?? {};
   const c = obj(config) ?? {};
+  // Without generation_config.json, transformers takes the generation keys of config.json (legacy).
+  const g = obj(generationConfig) ?? Object.fromEntries(Object.entries(c).filter(([k]) => LEGACY_GENERATION_KEYS.has(k)));
   const dec = obj(c.decoder) ?? {};
   const text = obj(c.text_config) ?? {};
   const isBlip = c.model_type === 'blip';
