@@ -21,6 +21,21 @@ const DEFAULT_MODEL_FILES = [
   'nlpconnect/vit-gpt2-image-captioning/onnx/encoder_model.onnx',
 ];
 
+/** Captioners in order of preference (the first present becomes the default). */
+const CAPTIONERS = ['Salesforce/blip-image-captioning-base', 'nlpconnect/vit-gpt2-image-captioning'];
+
+/**
+ * BLIP has no public ONNX export (it needs the captioner's export script), so a fresh machine may
+ * only have ViT-GPT2: unless CAPTIONER_MODELS is set, serve the captioners that are present.
+ */
+function captionerModels(modelsDir: string, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (env.CAPTIONER_MODELS) return {};
+  const present = CAPTIONERS.filter((id) => fs.existsSync(path.join(modelsDir, id, 'onnx/encoder_model.onnx')));
+  if (present.length === 0 || present.length === CAPTIONERS.length) return {};
+  say(`captioner models present: ${present.join(', ')} (BLIP needs services/captioner/export; see its README)`);
+  return { CAPTIONER_MODELS: present.join(',') };
+}
+
 /** Makes sure the models exist; resolves to the models folder to use. */
 async function prepareModels(cfg: StartConfig, fixtures: boolean): Promise<string> {
   if (fixtures) {
@@ -36,7 +51,7 @@ async function prepareModels(cfg: StartConfig, fixtures: boolean): Promise<strin
   const missing = DEFAULT_MODEL_FILES.filter((f) => !fs.existsSync(path.join(cfg.MODELS_DIR, f)));
   if (missing.length > 0) {
     say(`models missing in ${cfg.MODELS_DIR}: pulling them first (pnpm models pull)`);
-    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'tools/src/models/cli.ts'), 'pull'], {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'tools/src/models/cli.ts'), 'pull', '--missing'], {
       stdio: 'inherit',
       env: { ...processEnv(), MODELS_DIR: cfg.MODELS_DIR },
     });
@@ -66,7 +81,8 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const modelsDir = await prepareModels(cfg, fixtures);
-  const env = childEnv({ ...cfg, MODELS_DIR: modelsDir }, processEnv());
+  const base = processEnv();
+  const env = childEnv({ ...cfg, MODELS_DIR: modelsDir }, { ...base, ...captionerModels(modelsDir, base) });
 
   const system = new System({
     env,
