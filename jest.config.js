@@ -8,6 +8,7 @@ const project = (name, roots) => ({
   testEnvironment: 'node',
   // onnxruntime-node's native outputs must pass instanceof checks inside jest's sandbox.
   setupFiles: ['<rootDir>/tools/src/testing/typed-array-realm.ts'],
+  setupFilesAfterEnv: ['<rootDir>/tools/src/testing/retry-timing-sensitive.ts'],
   testMatch: ['**/?(*.)test.ts'],
   moduleFileExtensions: ['ts', 'js', 'json'],
 });
