@@ -51,7 +51,9 @@ export function readmeLines(collected: readonly CollectedSuite[], ran: readonly 
   const lines = [
     '# Benchmark results',
     '',
-    `Last command: \`pnpm bench${quick ? ' --quick' : ''}${process.argv.slice(2).filter((a) => a !== '--quick').map((a) => ` ${a}`).join('')}\` · started ${startedAt}`,
+    ran.length === 0
+      ? `Collected ${startedAt} from each suite's latest results (no suite run by this command; see the suite table for when and how each ran).`
+      : `Last command: \`pnpm bench${quick ? ' --quick' : ''}${process.argv.slice(2).filter((a) => a !== '--quick').map((a) => ` ${a}`).join('')}\` · started ${startedAt}`,
     `Machine: ${machineLine()}, Node ${process.version}.`,
     '',
     'Every figure is measured against a baseline in the same run; ratios are what to compare across machines.',
