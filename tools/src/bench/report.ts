@@ -199,7 +199,7 @@ function scaleSection(r: BenchResult | null): string[] {
         (change > 0.1
           ? 'the callers are split between two batchers, so each model run embeds fewer texts at once; scaling out below saturation costs some batching efficiency. '
           : 'the cost of a text does not depend on how many processes share the work. ') +
-        'On nodes with their own cores, embedder throughput is the number of pods × one pod\'s throughput (at that per-text cost). On an idle 2-core machine one process with default threads already uses both cores, so a second process there adds no capacity: the gains above come from the shared machine.',
+        'On nodes with their own cores, embedder throughput is the number of pods × one pod\'s throughput (at that per-text cost). On an idle 2-core machine one process with default threads already uses both cores, so a second process there adds no capacity.',
     );
   }
   const split = rows.filter((x) => x.processes === 2).map((x) => Math.min(...x.cpuShares));

@@ -169,8 +169,7 @@ async function main(): Promise<void> {
   const cores = os.cpus().length;
   r.notes.push(
     `this machine has ${cores} cores shared with other work (load in the suite table): a second process brings no new cores, ` +
-      `so any throughput gain is a larger share of the contended cores (the "cores the embedders got" figures), while CPU per text ` +
-      `stays the cost of the work; round-robin splits calls evenly, so on separate nodes throughput adds up per process.`,
+      `so compare the cores the embedders got and the CPU per text, not only texts/s.`,
   );
   saveResult({
     suite: 'scale-out',
