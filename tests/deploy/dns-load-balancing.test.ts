@@ -17,6 +17,12 @@ import { TinyDns } from './support/tiny-dns';
 
 const NAME = 'embedder-headless.tit.svc.cluster.local';
 const PODS = ['127.0.0.1', '127.0.0.2', '127.0.0.3', '127.0.0.4'];
+/** The manifests' minReadySeconds: the least time between two old pods stopping in a rollout. */
+const MIN_READY_MS = 10_000;
+
+// The second test builds on the pods the first one left: a retry would replay the rollout against
+// pods already replaced, so neither test retries.
+jest.retryTimes(0);
 
 describe('round_robin over a DNS name with one address per pod (headless Service), during a rolling replacement', () => {
   const dns = new TinyDns(NAME);
@@ -26,6 +32,7 @@ describe('round_robin over a DNS name with one address per pod (headless Service
   let seq = 0;
 
   const startPod = async (ip: string): Promise<void> => {
+    await pods.get(ip)?.stop('SIGKILL');
     const p = new ServiceProcess(`embedder@${ip}`, 'services/embedder/src/main.ts', {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -120,16 +127,25 @@ describe('round_robin over a DNS name with one address per pod (headless Service
     const [old1, old2, new1, new2] = PODS;
     await new Promise((r) => setTimeout(r, 300));
     // For each old pod: a new pod starts and joins the answer once SERVING (ready); then the old pod
-    // leaves the answer (not ready) and gets SIGTERM, drains and exits.
+    // leaves the answer (not ready) and gets SIGTERM, drains and exits. As with minReadySeconds, the
+    // next old pod stops no sooner than MIN_READY_MS after the previous one; the client re-resolves
+    // within that time (checked), which is what keeps a live pod in its list.
+    let lastStop = 0;
     for (const [fresh, old] of [
       [new1, old1],
       [new2, old2],
     ]) {
       await startPod(fresh);
       dns.addresses = [...dns.addresses, fresh];
-      await new Promise((r) => setTimeout(r, 300));
+      await new Promise((r) => setTimeout(r, Math.max(300, lastStop + MIN_READY_MS - Date.now())));
       dns.addresses = dns.addresses.filter((a) => a !== old);
+      const queriesAtStop = dns.aQueries;
       expect(await pods.get(old)!.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+      lastStop = Date.now();
+      while (dns.aQueries === queriesAtStop && Date.now() - lastStop < MIN_READY_MS) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(dns.aQueries).toBeGreaterThan(queriesAtStop);
     }
     await new Promise((r) => setTimeout(r, 500));
     done = true;
