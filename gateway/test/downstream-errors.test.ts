@@ -114,12 +114,13 @@ describe('deadline budget', () => {
     expect(Date.now() - t0).toBeLessThan(1200);
   });
 
-  test('a budget spent before the next hop is 504 without calling it', async () => {
-    h.fakes.fail('embedder', 'Embed', { delayMs: 390 });
+  test('a first hop that spends the whole budget is 504, and the next hop is never called', async () => {
+    // (An embed returning with a few ms left can still fit a Query: that race is not tested here; the
+    // check before each hop is tested with a deadline already past in hops.test.ts.)
+    h.fakes.fail('embedder', 'Embed', { delayMs: 600 });
     const res = await search();
-    // Either the embed call itself hit the deadline, or it returned with no budget left for Query.
     expect(res.statusCode).toBe(504);
-    expect(h.fakes.calls.filter((c) => c.method === 'Query').length).toBeLessThanOrEqual(1);
+    expect(h.fakes.calls.filter((c) => c.method === 'Query')).toEqual([]);
   });
 });
 
