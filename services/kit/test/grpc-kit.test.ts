@@ -15,6 +15,9 @@ import {
 } from '../src';
 import type { EmbedderServiceClient } from '../src/generated/embedder/v1/EmbedderService';
 
+/** Request signals of answered calls (text "keep"), to check that nothing fires after the answer. */
+const kept: AbortSignal[] = [];
+
 /** A real server on port 0 whose Embed handler echoes, fails, or sleeps depending on the text. */
 async function start(lines: string[]) {
   const sink = new Writable({
@@ -36,6 +39,7 @@ async function start(lines: string[]) {
       if (t === 'busy') throw new OverloadedError('queue is full (limit 1)');
       if (t === 'crash') throw new TypeError('secret internal detail');
       if (t === 'slow') await new Promise((r) => setTimeout(r, 500));
+      if (t === 'keep') kept.push(ctx.signal);
       return { vectors: Buffer.alloc(0), count: 0, dimensions: 0, model: t };
     }),
   });
@@ -74,6 +78,15 @@ describe('kit gRPC helpers on a real server', () => {
     await expect(unaryCall(s.client, s.client.embed.bind(s.client), { texts: ['slow'] }, { deadline: 100 })).rejects.toMatchObject({
       code: grpc.status.DEADLINE_EXCEEDED,
     });
+  });
+
+  it('disarms the deadline timer once a call is answered (an armed timer kept every context alive)', async () => {
+    for (let i = 0; i < 20; i++) {
+      await unaryCall(s.client, s.client.embed.bind(s.client), { texts: ['keep'] }, { deadline: 150 });
+    }
+    await new Promise((r) => setTimeout(r, 400));
+    expect(kept).toHaveLength(20);
+    expect(kept.filter((signal) => signal.aborted)).toHaveLength(0);
   });
 
   it('binds the caller request id into the handler log lines', async () => {

@@ -55,14 +55,19 @@ export function unaryCall<Req, Res>(
   opts: CallOptions,
 ): Promise<Res> {
   return new Promise<Res>((resolve, reject) => {
+    const onAbort = (): void => call.cancel();
     const call = (method as unknown as FullUnary<Req, Res>).call(
       client,
       request,
       requestMetadata(opts.requestId),
       { deadline: deadlineOf(opts.deadline) },
-      (err, res) => (err ? reject(err) : resolve(res as Res)),
+      (err, res) => {
+        opts.signal?.removeEventListener('abort', onAbort);
+        if (err) reject(err);
+        else resolve(res as Res);
+      },
     );
-    opts.signal?.addEventListener('abort', () => call.cancel(), { once: true });
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 

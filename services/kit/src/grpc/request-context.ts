@@ -31,17 +31,30 @@ export function requestMetadata(requestId: string | undefined): Metadata {
 
 type Call = ServerUnaryCall<unknown, unknown> | ServerReadableStream<unknown, unknown>;
 
-function contextOf(call: Call, log: Logger, method: string): RequestContext {
+/**
+ * The context of one call, and `end()`, which the adapters call when the call is answered: it
+ * clears the deadline timer and the cancel listener. (A timer left armed keeps the context, its
+ * logger and the call reachable until the deadline passes: with 30 s deadlines at a few hundred
+ * calls per second that was hundreds of MB of heap, measured under load.)
+ */
+function contextOf(call: Call, log: Logger, method: string): { ctx: RequestContext; end(): void } {
   const requestId = requestIdOf(call.metadata);
   const d = call.getDeadline();
   const deadline = d instanceof Date ? d.getTime() : d === Infinity || d === undefined ? Infinity : Number(d);
   const controller = new AbortController();
-  call.on('cancelled', () => controller.abort(new Error('cancelled by the caller')));
-  if (Number.isFinite(deadline)) {
-    const t = setTimeout(() => controller.abort(new Error('deadline exceeded')), Math.max(0, deadline - Date.now()));
-    t.unref();
-  }
-  return { requestId, deadline, signal: controller.signal, log: log.child({ requestId, method }) };
+  const onCancelled = (): void => controller.abort(new Error('cancelled by the caller'));
+  call.once('cancelled', onCancelled);
+  const timer = Number.isFinite(deadline)
+    ? setTimeout(() => controller.abort(new Error('deadline exceeded')), Math.max(0, deadline - Date.now()))
+    : undefined;
+  timer?.unref();
+  return {
+    ctx: { requestId, deadline, signal: controller.signal, log: log.child({ requestId, method }) },
+    end: () => {
+      if (timer) clearTimeout(timer);
+      call.removeListener('cancelled', onCancelled);
+    },
+  };
 }
 
 /**
@@ -54,14 +67,16 @@ export function unary<Req, Res>(
   fn: (req: Req, ctx: RequestContext) => Promise<Res>,
 ): (call: ServerUnaryCall<Req, Res>, cb: sendUnaryData<Res>) => void {
   return (call, cb) => {
-    const ctx = contextOf(call, log, method);
+    const { ctx, end } = contextOf(call, log, method);
     const started = performance.now();
     fn(call.request, ctx).then(
       (res) => {
+        end();
         ctx.log.debug({ ms: +(performance.now() - started).toFixed(2) }, 'ok');
         cb(null, res);
       },
       (err: unknown) => {
+        end();
         const e = toServiceError(err, ctx.log);
         ctx.log.info({ code: e.code, msg: e.details, ms: +(performance.now() - started).toFixed(2) }, 'failed');
         cb(e);
@@ -77,10 +92,14 @@ export function clientStream<Req, Res>(
   fn: (stream: AsyncIterable<Req>, ctx: RequestContext) => Promise<Res>,
 ): (call: ServerReadableStream<Req, Res>, cb: sendUnaryData<Res>) => void {
   return (call, cb) => {
-    const ctx = contextOf(call, log, method);
+    const { ctx, end } = contextOf(call, log, method);
     fn(call as AsyncIterable<Req>, ctx).then(
-      (res) => cb(null, res),
+      (res) => {
+        end();
+        cb(null, res);
+      },
       (err: unknown) => {
+        end();
         const e = toServiceError(err, ctx.log);
         ctx.log.info({ code: e.code, msg: e.details }, 'failed');
         cb(e);
