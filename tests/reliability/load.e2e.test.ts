@@ -4,8 +4,7 @@
  * no 5xx other than documented shedding (503/429 with Retry-After), p99 under a stated bound, and
  * resident memory of each service flat over the second half of the run (growth under 10 %).
  *
- * `pnpm test` runs a short version (about 20 s in all); `pnpm test:load` (RELIABILITY_LOAD=long)
- * runs 60 s. Each writes its own section of docs/reliability.md.
+ * It runs in `pnpm test` (so in CI); `pnpm test:load` runs it alone.
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -15,9 +14,8 @@ import { quantile, startLoad, tally, type Sample } from '../support/load-driver'
 import { saltedPhoto } from '../support/bad-images';
 import { ReliabilityDoc } from '../support/reliability-doc';
 
-const LONG = process.env.RELIABILITY_LOAD === 'long';
-const WARMUP_MS = LONG ? 10_000 : 6000;
-const MEASURE_MS = LONG ? 60_000 : 12_000;
+const WARMUP_MS = 10_000;
+const MEASURE_MS = 60_000;
 const CONCURRENCY = 32;
 /**
  * Stated bounds on the 99th percentile of answered requests, per kind (loopback, 2 shared cores,
@@ -25,21 +23,24 @@ const CONCURRENCY = 32;
  */
 const P99_BOUND_MS = { text: 3000, image: 10_000 } as const;
 /**
- * The 60 s run holds the issue's bound (10 %). The 12 s run in `pnpm test` compares two 1.2 s windows
- * that still include warm-up (JIT, heap sizing) on a shared machine, so it only catches gross leaks.
+ * Growth of resident memory over the second half: the mean of its last quarter of the run against
+ * the mean of its first (15 s windows each). A collected heap is a sawtooth (it rises between full
+ * collections, every 20 to 100 s here, by up to 25 %), so short windows would measure where in a
+ * tooth they fall; 15 s means average over most of a tooth, and a leak still shows: a request
+ * context held by an armed deadline timer (fixed in the kit) gave the embedder +7 to +11 % here.
  */
-const RSS_GROWTH_LIMIT = LONG ? 0.1 : 0.25;
+const RSS_GROWTH_LIMIT = 0.1;
 const LIMIT_TEXT = `under ${Math.round(RSS_GROWTH_LIMIT * 100)} %`;
 const SERVICES = ['gateway', 'embedder', 'captioner', 'search'] as const;
 
 jest.setTimeout(MEASURE_MS + WARMUP_MS + 120_000);
 
 const doc = new ReliabilityDoc(
-  LONG ? 'load-long' : 'load',
+  'load',
   `${CONCURRENCY} closed-loop clients on loopback for ${MEASURE_MS / 1000} s after a ${WARMUP_MS / 1000} s warm-up, ` +
     'three text searches (distinct queries) to one image search (distinct bytes: no caption cache hits); ' +
     'all five processes on tiny fixture models, rate limiting off. Resident memory (VmRSS) of each service is sampled every 500 ms; ' +
-    '"growth" compares the mean of the last tenth of the run with the mean of the tenth starting at its midpoint.',
+    '"growth" compares the mean over the last quarter of the run with the mean over the quarter before it (the two halves of the second half).',
 );
 
 let sys: TestSystem;
@@ -131,9 +132,9 @@ it(`keeps the resident memory of every service flat over the second half (growth
   const growth: Record<string, number> = {};
   for (const s of SERVICES) {
     const points = rss[s] ?? [];
-    const tenth = MEASURE_MS / 10;
-    const mid = mean(points.filter((p) => p.t >= MEASURE_MS / 2 && p.t < MEASURE_MS / 2 + tenth).map((p) => p.bytes));
-    const end = mean(points.filter((p) => p.t >= MEASURE_MS - tenth).map((p) => p.bytes));
+    const quarter = MEASURE_MS / 4;
+    const mid = mean(points.filter((p) => p.t >= 2 * quarter && p.t < 3 * quarter).map((p) => p.bytes));
+    const end = mean(points.filter((p) => p.t >= 3 * quarter).map((p) => p.bytes));
     growth[s] = mid > 0 && end > 0 ? end / mid - 1 : NaN;
   }
   const over = SERVICES.filter((s) => !(growth[s] < RSS_GROWTH_LIMIT));

@@ -33,12 +33,7 @@ export const SECTIONS = {
     command: 'UPDATE_RELIABILITY_DOC=1 npx jest tests/reliability --selectProjects e2e',
   },
   load: {
-    title: 'Load, short run (`pnpm test`)',
-    file: 'tests/reliability/load.e2e.test.ts',
-    command: 'UPDATE_RELIABILITY_DOC=1 npx jest tests/reliability --selectProjects e2e',
-  },
-  'load-long': {
-    title: 'Load, long run (`pnpm test:load`)',
+    title: 'Load (60 s, in `pnpm test`)',
     file: 'tests/reliability/load.e2e.test.ts',
     command: 'UPDATE_RELIABILITY_DOC=1 pnpm test:load',
   },
