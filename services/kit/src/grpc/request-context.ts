@@ -37,7 +37,7 @@ type Call = ServerUnaryCall<unknown, unknown> | ServerReadableStream<unknown, un
  * logger and the call reachable until the deadline passes: with 30 s deadlines at a few hundred
  * calls per second that was hundreds of MB of heap, measured under load.)
  */
-function contextOf(call: Call, log: Logger, method: string): { ctx: RequestContext; end(): void } {
+function contextOf(call: Call, log: Logger, method: string): { ctx: RequestContext; end: () => void } {
   const requestId = requestIdOf(call.metadata);
   const d = call.getDeadline();
   const deadline = d instanceof Date ? d.getTime() : d === Infinity || d === undefined ? Infinity : Number(d);
