@@ -39,7 +39,8 @@ import { buildServer } from '../src/server';
 const quick = process.argv.includes('--quick');
 const modelsArg = process.argv.find((a) => a.startsWith('--models='));
 const MODELS = modelsArg ? modelsArg.slice('--models='.length).split(',') : [VIT_GPT2_MODEL_ID, BLIP_MODEL_ID];
-const ITER = quick ? 3 : 8;
+// --quick keeps `pnpm bench --quick` under 5 minutes on 2 cores (with the fixtures built on a fresh clone).
+const ITER = quick ? 2 : 8;
 const TOKENS = 20;
 const FULL_DIR = path.join(REPO_ROOT, '.models/fixtures-full');
 const FLICKR = '/work/shared/datasets/flickr8k-sample/Images';

@@ -1,7 +1,7 @@
 /**
  * Indexer benchmark: `npx tsx services/indexer/bench/indexer.bench.ts [--quick] [--dataset DIR]`.
  *
- * Indexes the Flickr8k captions (all 40,455; `--quick`: the first 2,048) through the whole
+ * Indexes the Flickr8k captions (all 40,455; `--quick`: the first 1,024) through the whole
  * re-index path and compares its captions per second with raw batched embedding in-process,
  * measured in the same run on the same model:
  * - baseline: the embedder's own domain object (`Embedder.embed`, tokenizer + ONNX + pooling) on
@@ -43,7 +43,7 @@ import { readDataset } from '../src/domain/dataset';
 import { DEFAULT_SETTINGS } from '../src/domain/reindex-job';
 
 const QUICK = process.argv.includes('--quick');
-const N_QUICK = 2048;
+const N_QUICK = 1024;
 const ROUNDS = QUICK ? 3 : 1;
 const BASELINE_TEXTS = 4096;
 const TARGET = 0.85;

@@ -484,7 +484,7 @@ async function main(): Promise<void> {
   const r = await runEndToEnd({
     modelsDir,
     concurrencies: [1, 8, 32],
-    seconds: quick ? 2.5 : 6,
+    seconds: quick ? 2 : 6,
     rounds: quick ? 1 : 3,
     images: quick ? 2 : 6,
     originalTexts: quick ? 256 : 2048,
