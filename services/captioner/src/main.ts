@@ -1,28 +1,14 @@
-import { ConfigError, createLogger, runGrpcService } from '@tit/kit';
+import { createLogger, exitOnStartupError, runGrpcService } from '@tit/kit';
 import { loadServiceConfig } from './config';
 import { Captioner } from './domain/captioner';
 import { locateModelFiles, ModelFilesError } from './domain/model-loader';
 import { buildServer } from './server';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadServiceConfig();
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    createLogger('captioner').fatal(err.message);
-    process.exit(1);
-  }
+  const config = loadServiceConfig();
   const log = createLogger('captioner', config.LOG_LEVEL);
-  let files;
-  try {
-    // Check every model folder before binding, so a missing model stops start-up with one line.
-    files = config.CAPTIONER_MODELS.map((id) => locateModelFiles(config.MODELS_DIR, id));
-  } catch (err) {
-    if (!(err instanceof ModelFilesError)) throw err;
-    log.fatal(err.message);
-    process.exit(1);
-  }
+  // Check every model folder before binding, so a missing model stops start-up with one line.
+  const files = config.CAPTIONER_MODELS.map((id) => locateModelFiles(config.MODELS_DIR, id));
   const captioner = new Captioner(files, {
     limits: { maxBytes: config.CAPTIONER_MAX_BYTES, maxPixels: config.CAPTIONER_MAX_PIXELS },
     generation: { maxNewTokens: config.CAPTIONER_MAX_NEW_TOKENS, maxBeams: config.CAPTIONER_MAX_BEAMS },
@@ -46,15 +32,11 @@ async function main(): Promise<void> {
     port: config.CAPTIONER_PORT,
     graceMs: config.SHUTDOWN_GRACE_MS,
     warmUp: async () => {
-      const started = performance.now();
       await captioner.start();
-      log.info({ models: captioner.list(), ms: Math.round(performance.now() - started) }, 'models loaded and warmed up');
+      return { models: captioner.list() };
     },
     close: () => captioner.close(),
   });
 }
 
-main().catch((err: unknown) => {
-  createLogger('captioner').fatal({ err }, 'captioner failed to start');
-  process.exit(1);
-});
+main().catch(exitOnStartupError('captioner', [ModelFilesError]));

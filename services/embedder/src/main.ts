@@ -1,29 +1,14 @@
-import { ConfigError, createLogger } from '@tit/kit';
-import { runGrpcService } from '@tit/kit';
+import { createLogger, exitOnStartupError, runGrpcService } from '@tit/kit';
 import { loadServiceConfig } from './config';
 import { Embedder } from './domain/embedder';
 import { ModelFilesError, readModelSpec } from './domain/model-files';
 import { buildServer } from './server';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadServiceConfig();
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    createLogger('embedder').fatal(err.message);
-    process.exit(1);
-  }
+  const config = loadServiceConfig();
   const log = createLogger('embedder', config.LOG_LEVEL);
-  let specs;
-  try {
-    // Read every model folder before binding, so a missing model stops start-up with one line.
-    specs = config.EMBEDDER_MODELS.map((id) => readModelSpec(config.MODELS_DIR, id, config.EMBEDDER_ONNX_FILE));
-  } catch (err) {
-    if (!(err instanceof ModelFilesError)) throw err;
-    log.fatal(err.message);
-    process.exit(1);
-  }
+  // Read every model folder before binding, so a missing model stops start-up with one line.
+  const specs = config.EMBEDDER_MODELS.map((id) => readModelSpec(config.MODELS_DIR, id, config.EMBEDDER_ONNX_FILE));
   const embedder = new Embedder(
     specs,
     { maxTexts: config.EMBEDDER_MAX_TEXTS, maxChars: config.EMBEDDER_MAX_CHARS },
@@ -48,15 +33,11 @@ async function main(): Promise<void> {
     port: config.EMBEDDER_PORT,
     graceMs: config.SHUTDOWN_GRACE_MS,
     warmUp: async () => {
-      const started = performance.now();
       await embedder.start();
-      log.info({ models: embedder.list(), ms: Math.round(performance.now() - started) }, 'models loaded and warmed up');
+      return { models: embedder.list() };
     },
     close: () => embedder.close(),
   });
 }
 
-main().catch((err: unknown) => {
-  createLogger('embedder').fatal({ err }, 'embedder failed to start');
-  process.exit(1);
-});
+main().catch(exitOnStartupError('embedder', [ModelFilesError]));

@@ -96,4 +96,4 @@ async function main(): Promise<void> {
   });
 }
 
-main().catch(exitOnStartupError(undefined));
+main().catch(exitOnStartupError('indexer'));

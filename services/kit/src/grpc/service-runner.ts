@@ -12,8 +12,11 @@ export interface GrpcServiceSpec {
   host: string;
   port: number;
   graceMs: number;
-  /** Slow start-up work (model loading, warm-up, snapshot restore); health turns SERVING after it. */
-  warmUp?: () => Promise<void>;
+  /**
+   * Slow start-up work (model loading, warm-up, snapshot restore); health turns SERVING after it.
+   * What it returns (models loaded, generation restored) is logged with the time it took.
+   */
+  warmUp?: () => Promise<Record<string, unknown> | void>;
   /** Releases resources after the server drained (sessions, connections). */
   close?: () => Promise<void>;
 }
@@ -35,7 +38,11 @@ export async function runGrpcService(spec: GrpcServiceSpec): Promise<number> {
     if (!drained) log.warn('grace period over, in-flight calls were cancelled');
     await spec.close?.();
   });
-  if (spec.warmUp) await spec.warmUp();
+  if (spec.warmUp) {
+    const started = performance.now();
+    const details = await spec.warmUp();
+    log.info({ ...details, ms: Math.round(performance.now() - started) }, 'warmed up');
+  }
   if (!stopped) {
     health.set('SERVING');
     log.info({ port }, 'serving');

@@ -1,4 +1,6 @@
 import type { Logger } from 'pino';
+import { ConfigError } from '../config/load-config';
+import { createLogger } from '../logging/logger';
 
 /**
  * Runs `stop` once on the first SIGTERM or SIGINT, then exits 0 (1 if stop threw). A second signal
@@ -33,11 +35,22 @@ export function onShutdown(log: Logger, graceMs: number, stop: (signal: string) 
   process.on('SIGINT', handler);
 }
 
-/** Logs and exits on a failed start-up (bad config, missing model), so no half-started process lingers. */
-export function exitOnStartupError(log: Pick<Logger, 'fatal'> | undefined) {
+/** A class of start-up error whose message says all (for example a missing model folder). */
+export type ExpectedStartupError = abstract new (...args: never[]) => Error;
+
+/**
+ * The catch of every main(): logs why start-up failed and exits 1, so no half-started process
+ * lingers. A ConfigError (every bad variable, listed) and the `expected` classes are one fatal line
+ * with their message; anything else is logged with its stack. It logs through a logger of its own
+ * (fatal lines pass every level), since start-up may fail before the configured one exists.
+ *
+ * Usage: `main().catch(exitOnStartupError('embedder', [ModelFilesError]))`.
+ */
+export function exitOnStartupError(service: string, expected: readonly ExpectedStartupError[] = []) {
   return (err: unknown): never => {
-    if (log) log.fatal({ err }, 'start-up failed');
-    else console.error(err instanceof Error ? err.message : err);
+    const out = createLogger(service);
+    if (err instanceof ConfigError || expected.some((E) => err instanceof E)) out.fatal((err as Error).message);
+    else out.fatal({ err }, `${service} failed to start`);
     process.exit(1);
   };
 }
