@@ -1,4 +1,3 @@
-/** @jest-environment ./services/embedder/test/helpers/ort-environment.js */
 /**
  * Decoding through real ONNX Runtime sessions: a constructed decoder with known greedy and beam
  * captions in every decoder layout, and the random-weight tiny fixtures of both models, where

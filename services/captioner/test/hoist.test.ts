@@ -1,4 +1,3 @@
-/** @jest-environment ./services/embedder/test/helpers/ort-environment.js */
 import * as ort from 'onnxruntime-node';
 import { onnx } from '@tit/tools/src/fixtures';
 import { planHoist } from '../src/domain/hoist';

@@ -1,4 +1,3 @@
-/** @jest-environment ./services/embedder/test/helpers/ort-environment.js */
 /**
  * The captioner's gRPC server on 127.0.0.1:0 with a real client: every accepted format, each
  * limit and refused format (the server keeps serving afterwards), the cache, model info, dynamic

@@ -1,4 +1,3 @@
-/** @jest-environment ./services/embedder/test/helpers/ort-environment.js */
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { EmbeddingModel } from '../src/domain/embedding-model';

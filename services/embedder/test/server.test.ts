@@ -1,4 +1,3 @@
-/** @jest-environment ./services/embedder/test/helpers/ort-environment.js */
 import path from 'node:path';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { bindServer, checkHealth, createClient, createLogger, loadEmbedderProto, unaryCall } from '@tit/kit';
