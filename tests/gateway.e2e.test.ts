@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT, openReindexQueue } from '@tit/kit';
+import type { GenerationSummary } from '@tit/gateway/src/domain/ports';
 import { startTestSystem, type TestSystem } from './support/test-system';
 import { TEXT_AS_JPEG, sharp, truncatedJpeg } from './support/bad-images';
 import {
@@ -39,17 +40,6 @@ interface TextResult {
 }
 interface ImageResult extends TextResult {
   bleu: number;
-}
-interface Generation {
-  id: string;
-  state: string;
-  model: string;
-  dimensions: number;
-  captionCount: number;
-  imageCount: number;
-  dataset: string;
-  createdAt: string | null;
-  committedAt: string | null;
 }
 interface JobView {
   jobId: string;
@@ -432,7 +422,7 @@ describe('gateway over the real processes', () => {
     await waitFor('no running re-index', async () => (await getJson('/v1/index')).body.job === null, 60_000);
     const before = await getJson('/v1/index');
     expect(before.res.status).toBe(200);
-    const served = before.body.generation as Generation;
+    const served = before.body.generation as GenerationSummary;
     expect(served).toEqual({
       id: expect.any(String),
       state: 'serving',
