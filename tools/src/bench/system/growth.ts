@@ -29,6 +29,7 @@ import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { createLogger, REPO_ROOT } from '@tit/kit';
+import { DEFAULT_ANN_CANDIDATES } from '@tit/search/src/config';
 import { createIndex } from '@tit/search/src/create-index';
 import { Generation } from '@tit/search/src/domain/generation';
 import type { SearchIndex } from '@tit/search/src/domain/search-index';
@@ -306,7 +307,7 @@ export async function exactSearchCpuMs(count: number, queries: number): Promise<
       generated: new Uint8Array(count),
     },
     store,
-    { bm25: { k1: 1.2, b: 0.75 }, hybridDenseWeight: 0.7, annCandidates: 100 },
+    { bm25: { k1: 1.2, b: 0.75 }, hybridDenseWeight: 0.7, annCandidates: DEFAULT_ANN_CANDIDATES },
   );
   const r = prng(5);
   const qs = Array.from({ length: queries }, () => {
