@@ -212,6 +212,9 @@ describe('gateway over the real processes', () => {
     expect(res.json()).toMatchObject({ threshold: 1, results: [] });
   });
 
+  /** The caption fields both image routes answer with. */
+  const captionFields = () => ({ caption: expect.any(String), model: expect.any(String), cached: expect.any(Boolean) });
+
   it('POST /v1/search/image captions the photo and ranks other images, with BLEU', async () => {
     const res = await postForm(`${url}/v1/search/image`, [
       imagePart(photo('horse.jpg'), 'horse.jpg'),
@@ -220,9 +223,7 @@ describe('gateway over the real processes', () => {
     expect(res.status).toBe(200);
     const body = res.json();
     expect(body).toMatchObject({
-      caption: expect.any(String),
-      model: expect.any(String),
-      cached: expect.any(Boolean),
+      ...captionFields(),
       generationId: expect.any(String),
       timings: {
         captionMs: expect.any(Number),
@@ -250,9 +251,7 @@ describe('gateway over the real processes', () => {
     expect(res.status).toBe(200);
     const body = res.json();
     expect(body).toMatchObject({
-      caption: expect.any(String),
-      model: expect.any(String),
-      cached: expect.any(Boolean),
+      ...captionFields(),
       tokenCount: expect.any(Number),
       timings: expect.any(Object),
       tookMs: expect.any(Number),

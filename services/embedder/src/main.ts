@@ -1,29 +1,14 @@
 import { createLogger, exitOnStartupError, runGrpcService } from '@tit/kit';
 import { loadServiceConfig } from './config';
-import { Embedder } from './domain/embedder';
-import { ModelFilesError, readModelSpec } from './domain/model-files';
+import { createEmbedder } from './create-embedder';
+import { ModelFilesError } from './domain/model-files';
 import { buildServer } from './server';
 
 async function main(): Promise<void> {
   const config = loadServiceConfig();
   const log = createLogger('embedder', config.LOG_LEVEL);
-  // Read every model folder before binding, so a missing model stops start-up with one line.
-  const specs = config.EMBEDDER_MODELS.map((id) => readModelSpec(config.MODELS_DIR, id, config.EMBEDDER_ONNX_FILE));
-  const embedder = new Embedder(
-    specs,
-    { maxTexts: config.EMBEDDER_MAX_TEXTS, maxChars: config.EMBEDDER_MAX_CHARS },
-    {
-      maxBatch: config.EMBEDDER_MAX_BATCH,
-      maxBatchTokens: config.EMBEDDER_MAX_BATCH_TOKENS,
-      maxWaitMs: config.EMBEDDER_MAX_WAIT_MS,
-      queueLimit: config.EMBEDDER_QUEUE_LIMIT,
-    },
-    {
-      intraOp: config.EMBEDDER_INTRA_OP_THREADS,
-      interOp: config.EMBEDDER_INTER_OP_THREADS,
-      spinning: config.EMBEDDER_INTRA_OP_SPINNING,
-    },
-  );
+  // Reads every model folder before binding, so a missing model stops start-up with one line.
+  const embedder = createEmbedder(config);
   const { server, health } = buildServer({ log, embedder });
   await runGrpcService({
     log,

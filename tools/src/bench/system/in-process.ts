@@ -6,11 +6,11 @@
  */
 import { createLogger, sentenceBleu } from '@tit/kit';
 import { loadServiceConfig as loadCaptionerConfig } from '@tit/captioner/src/config';
-import { Captioner } from '@tit/captioner/src/domain/captioner';
-import { locateModelFiles } from '@tit/captioner/src/domain/model-loader';
+import { createCaptioner } from '@tit/captioner/src/create-captioner';
+import type { Captioner } from '@tit/captioner/src/domain/captioner';
 import { loadServiceConfig as loadEmbedderConfig } from '@tit/embedder/src/config';
-import { Embedder } from '@tit/embedder/src/domain/embedder';
-import { readModelSpec } from '@tit/embedder/src/domain/model-files';
+import { createEmbedder } from '@tit/embedder/src/create-embedder';
+import type { Embedder } from '@tit/embedder/src/domain/embedder';
 import { createIndex } from '@tit/search/src/create-index';
 import type { SearchIndex } from '@tit/search/src/domain/search-index';
 import type { QueryResult } from '@tit/search/src/domain/types';
@@ -21,41 +21,14 @@ const since = (t: number): number => performance.now() - t;
 
 /** The embedder domain exactly as services/embedder/src/main.ts wires it. */
 export async function startEmbedder(env: NodeJS.ProcessEnv): Promise<Embedder> {
-  const config = loadEmbedderConfig(env);
-  const specs = config.EMBEDDER_MODELS.map((id) => readModelSpec(config.MODELS_DIR, id, config.EMBEDDER_ONNX_FILE));
-  const embedder = new Embedder(
-    specs,
-    { maxTexts: config.EMBEDDER_MAX_TEXTS, maxChars: config.EMBEDDER_MAX_CHARS },
-    {
-      maxBatch: config.EMBEDDER_MAX_BATCH,
-      maxBatchTokens: config.EMBEDDER_MAX_BATCH_TOKENS,
-      maxWaitMs: config.EMBEDDER_MAX_WAIT_MS,
-      queueLimit: config.EMBEDDER_QUEUE_LIMIT,
-    },
-    { intraOp: config.EMBEDDER_INTRA_OP_THREADS, interOp: config.EMBEDDER_INTER_OP_THREADS, spinning: config.EMBEDDER_INTRA_OP_SPINNING },
-  );
+  const embedder = createEmbedder(loadEmbedderConfig(env));
   await embedder.start();
   return embedder;
 }
 
 /** The captioner domain exactly as services/captioner/src/main.ts wires it. */
 export async function startCaptioner(env: NodeJS.ProcessEnv): Promise<Captioner> {
-  const config = loadCaptionerConfig(env);
-  const files = config.CAPTIONER_MODELS.map((id) => locateModelFiles(config.MODELS_DIR, id));
-  const captioner = new Captioner(files, {
-    limits: { maxBytes: config.CAPTIONER_MAX_BYTES, maxPixels: config.CAPTIONER_MAX_PIXELS },
-    generation: { maxNewTokens: config.CAPTIONER_MAX_NEW_TOKENS, maxBeams: config.CAPTIONER_MAX_BEAMS },
-    cacheSize: config.CAPTIONER_CACHE_SIZE,
-    queueLimit: config.CAPTIONER_QUEUE_LIMIT,
-    decodeConcurrency: config.CAPTIONER_DECODE_CONCURRENCY,
-    batch: { maxBatch: config.CAPTIONER_MAX_BATCH, maxWaitMs: config.CAPTIONER_BATCH_WAIT_MS },
-    preprocess: { alpha: config.CAPTIONER_ALPHA, resizer: config.CAPTIONER_RESIZE },
-    runtime: {
-      intraOpThreads: config.CAPTIONER_INTRA_OP_THREADS,
-      interOpThreads: config.CAPTIONER_INTER_OP_THREADS,
-      spinning: config.CAPTIONER_INTRA_OP_SPINNING,
-    },
-  });
+  const captioner = createCaptioner(loadCaptionerConfig(env));
   await captioner.start();
   return captioner;
 }
