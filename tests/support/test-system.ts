@@ -3,25 +3,16 @@
  * snapshot folder, debug logs captured per process. Used by every test in tests/.
  */
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { REPO_ROOT } from '@tit/kit';
 import { ensureFixtureModels } from '@tit/tools/src/fixtures';
+import { freePort, localSystemEnv } from '@tit/tools/src/start/local-env';
 import { System } from '@tit/tools/src/start/system';
 import type { ProcessName } from '@tit/tools/src/start/processes';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-    srv.on('error', reject);
-  });
-}
+export { freePort };
 
 /** Tiny fixture models shared by every e2e test of a run (built once, reused). */
 export async function fixtureModelsDir(): Promise<string> {
@@ -44,28 +35,15 @@ export async function startTestSystem(
   opts: { only?: readonly ProcessName[]; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
 ): Promise<TestSystem> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tit-e2e-'));
-  const [gw, emb, sea, cap, idx] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
   const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
+    // A queue prefix per test run keeps parallel runs on one Redis apart.
+    ...(await localSystemEnv({
+      modelsDir: await fixtureModelsDir(),
+      scratchDir: dataDir,
+      queuePrefix: `tit-e2e-${path.basename(dataDir)}`,
+    })),
     NODE_ENV: 'test',
     LOG_LEVEL: 'debug',
-    GRPC_HOST: '127.0.0.1',
-    GATEWAY_PORT: String(gw),
-    EMBEDDER_PORT: String(emb),
-    SEARCH_PORT: String(sea),
-    CAPTIONER_PORT: String(cap),
-    INDEXER_PORT: String(idx),
-    EMBEDDER_ADDR: `127.0.0.1:${emb}`,
-    SEARCH_ADDR: `127.0.0.1:${sea}`,
-    SEARCH_WRITER_ADDR: `127.0.0.1:${sea}`,
-    CAPTIONER_ADDR: `127.0.0.1:${cap}`,
-    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    MODELS_DIR: await fixtureModelsDir(),
-    DATASET_DIR: path.join(REPO_ROOT, 'tools/datasets/sample'),
-    SEARCH_SNAPSHOT_DIR: path.join(dataDir, 'search'),
-    // A queue prefix per test run keeps parallel runs on one Redis apart.
-    QUEUE_PREFIX: `tit-e2e-${path.basename(dataDir)}`,
     SHUTDOWN_GRACE_MS: '5000',
     ...opts.env,
   };
@@ -94,7 +72,13 @@ export async function startTestSystem(
   } catch (err) {
     await system.stop();
     const tail = Object.entries(logs)
-      .map(([n, l]) => `${n}: ${l.slice(-5).map((x) => JSON.stringify(x)).join('\n  ')}`)
+      .map(
+        ([n, l]) =>
+          `${n}: ${l
+            .slice(-5)
+            .map((x) => JSON.stringify(x))
+            .join('\n  ')}`,
+      )
       .join('\n');
     throw new Error(`${(err as Error).message}\n${tail}`);
   }
@@ -103,7 +87,7 @@ export async function startTestSystem(
     env,
     logs,
     dataDir,
-    gatewayUrl: `http://127.0.0.1:${gw}`,
+    gatewayUrl: `http://127.0.0.1:${env.GATEWAY_PORT}`,
     stop: async () => {
       const r = await system.stop();
       fs.rmSync(dataDir, { recursive: true, force: true });

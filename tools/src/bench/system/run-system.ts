@@ -11,23 +11,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { REPO_ROOT } from '@tit/kit';
+import { freePort, localSystemEnv } from '../../start/local-env';
 import { isHealthy, PROCESSES, type ProcessName, type ProcessSpec } from '../../start/processes';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-    srv.on('error', reject);
-  });
-}
+export { freePort };
 
 /** The started processes: pids, health, stop (SIGTERM, then SIGKILL after a grace period). */
 export class BenchProcesses {
@@ -47,7 +38,8 @@ export class BenchProcesses {
         env: this.env,
         stdio: ['ignore', 'pipe', 'pipe'],
       });
-      for (const s of [child.stdout, child.stderr]) readline.createInterface({ input: s }).on('line', (l) => this.onLine(spec.name, l));
+      for (const s of [child.stdout, child.stderr])
+        readline.createInterface({ input: s }).on('line', (l) => this.onLine(spec.name, l));
       // A benchmark that dies abruptly takes its children along.
       const reap = (): void => {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -71,9 +63,14 @@ export class BenchProcesses {
   async waitHealthy(timeoutMs: number): Promise<void> {
     const until = Date.now() + timeoutMs;
     for (;;) {
-      const pending = (await Promise.all(this.children.map(async (c) => ((await isHealthy(c.spec, this.env)) ? null : c.spec.name)))).filter(Boolean);
+      const pending = (
+        await Promise.all(
+          this.children.map(async (c) => ((await isHealthy(c.spec, this.env)) ? null : c.spec.name)),
+        )
+      ).filter(Boolean);
       if (pending.length === 0) return;
-      if (Date.now() > until) throw new Error(`not healthy after ${Math.round(timeoutMs / 1000)} s: ${pending.join(', ')}`);
+      if (Date.now() > until)
+        throw new Error(`not healthy after ${Math.round(timeoutMs / 1000)} s: ${pending.join(', ')}`);
       await new Promise((r) => setTimeout(r, 300));
     }
   }
@@ -83,7 +80,10 @@ export class BenchProcesses {
     const alive = this.children.filter((c) => c.child.exitCode === null && c.child.signalCode === null);
     // Gateway first (reverse start order), so no request meets a stopped backend.
     for (const c of [...alive].reverse()) c.child.kill('SIGTERM');
-    const timer = setTimeout(() => alive.forEach((c) => c.child.exitCode === null && c.child.kill('SIGKILL')), graceMs);
+    const timer = setTimeout(
+      () => alive.forEach((c) => c.child.exitCode === null && c.child.kill('SIGKILL')),
+      graceMs,
+    );
     await Promise.all(this.children.map((c) => c.exited));
     clearTimeout(timer);
   }
@@ -110,30 +110,17 @@ export async function startBenchSystem(opts: {
   timeoutMs?: number;
 }): Promise<BenchSystem> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tit-bench-'));
-  const [gw, emb, sea, cap, idx] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
   const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
+    ...(await localSystemEnv({
+      modelsDir: opts.modelsDir,
+      scratchDir: scratch,
+      queuePrefix: `tit-bench-${path.basename(scratch)}`,
+    })),
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
-    GRPC_HOST: '127.0.0.1',
     GATEWAY_HOST: '127.0.0.1',
-    GATEWAY_PORT: String(gw),
-    EMBEDDER_PORT: String(emb),
-    SEARCH_PORT: String(sea),
-    CAPTIONER_PORT: String(cap),
-    INDEXER_PORT: String(idx),
-    EMBEDDER_ADDR: `127.0.0.1:${emb}`,
-    SEARCH_ADDR: `127.0.0.1:${sea}`,
-    SEARCH_WRITER_ADDR: `127.0.0.1:${sea}`,
-    CAPTIONER_ADDR: `127.0.0.1:${cap}`,
-    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    MODELS_DIR: opts.modelsDir,
-    DATASET_DIR: path.join(REPO_ROOT, 'tools/datasets/sample'),
-    SEARCH_SNAPSHOT_DIR: path.join(scratch, 'search'),
     SEARCH_ANN_DIR: path.join(scratch, 'ann'),
     SEARCH_NOTIFY: 'false',
-    QUEUE_PREFIX: `tit-bench-${path.basename(scratch)}`,
     RATE_LIMIT_MAX: '0',
     REQUEST_TIMEOUT_MS: '120000',
     SERVE_UI: 'false',
@@ -162,7 +149,7 @@ export async function startBenchSystem(opts: {
     system,
     env,
     logs,
-    gatewayUrl: `http://127.0.0.1:${gw}`,
+    gatewayUrl: `http://127.0.0.1:${env.GATEWAY_PORT}`,
     pids: () => opts.only.map((n) => system.pid(n)).filter((p): p is number => p !== undefined),
     stop,
   };
