@@ -24,7 +24,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
 import { Redis } from 'ioredis';
 import {
   checkHealth,
@@ -38,6 +37,7 @@ import { loadServiceConfig as loadEmbedderConfig } from '@tit/embedder/src/confi
 import { Embedder } from '@tit/embedder/src/domain/embedder';
 import { readModelSpec } from '@tit/embedder/src/domain/model-files';
 import { ensureFixtureModels, MINILM_MODEL_ID } from '@tit/tools/src/fixtures';
+import { freePort } from '@tit/tools/src/start/local-env';
 import { PROCESSES, spawnProcess } from '@tit/tools/src/start/processes';
 import { readDataset } from '../src/domain/dataset';
 import { DEFAULT_SETTINGS } from '../src/domain/reindex-job';
@@ -51,17 +51,6 @@ const argDataset = process.argv.indexOf('--dataset') >= 0 ? process.argv[process
 const DATASET = path.resolve(argDataset ?? path.join(REPO_ROOT, '../shared/datasets/flickr8k-full'));
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const now = (): number => performance.now();
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-    srv.on('error', reject);
-  });
-}
 
 function skip(why: string): never {
   console.log(`indexer bench skipped: ${why}`);
