@@ -42,7 +42,7 @@ describe('pieces', () => {
 });
 
 describe('sentence BLEU', () => {
-  // The gateway's API semantics: BLEU-4, method1. The same cases as gateway/test/bleu.test.ts.
+  // The gateway's API semantics: BLEU-4, method1 (what `bleu` in /v1/search/image answers).
   const method1Cases: { refs: string[]; hyp: string; nltk: number }[] = [
     { refs: ['A dog runs on the grass .'], hyp: 'a dog runs on the grass.', nltk: 1.0 },
     { refs: ['A black dog is running on the grass .', 'The dog runs in a field .'], hyp: 'A black dog runs across the grass', nltk: 0.23119742295814 },
@@ -63,6 +63,10 @@ describe('sentence BLEU', () => {
   it.each(method1Cases)('method1 (default): $hyp', ({ refs, hyp, nltk }) => {
     expect(sentenceBleu(refs, hyp)).toBeCloseTo(nltk, 12);
     expect(sentenceBleu(refs, hyp, { smoothing: 'method1', maxN: 4 })).toBe(sentenceBleu(refs, hyp));
+  });
+
+  it('is case and punctuation-spacing insensitive', () => {
+    expect(sentenceBleu(['A dog, running.'], 'a dog , running .')).toBe(1);
   });
 
   it('without smoothing: equal to method1 when every order matches, 0 when one does not', () => {
