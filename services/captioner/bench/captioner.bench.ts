@@ -191,8 +191,8 @@ async function benchModel(id: string, images: Buffer[]): Promise<ModelResult> {
     const [c, u] = await pair(() => decode('cached'), () => decode('uncached'));
     cached.push(c);
     uncached.push(u);
-    const p = !quick || i === 0 ? await decode('past-only') : pastOnly[0];
-    if (!quick || i === 0) pastOnly.push(p);
+    if (!quick || i === 0) pastOnly.push(await decode('past-only'));
+    const p = pastOnly[pastOnly.length - 1];
     // Two raw/service pairs per iteration: their difference is small, so they get more samples.
     let rw: Cost = { wall: 0, cpu: 0 };
     let sv: Cost = { wall: 0, cpu: 0 };

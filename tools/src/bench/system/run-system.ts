@@ -15,10 +15,8 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { REPO_ROOT } from '@tit/kit';
-import { freePort, localSystemEnv } from '../../start/local-env';
+import { localSystemEnv } from '../../start/local-env';
 import { isHealthy, PROCESSES, type ProcessName, type ProcessSpec } from '../../start/processes';
-
-export { freePort };
 
 /** The started processes: pids, health, stop (SIGTERM, then SIGKILL after a grace period). */
 export class BenchProcesses {
