@@ -6,6 +6,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { Socket } from 'node:net';
 import { ApiError, ERROR_CODES, PROBLEM_TYPE_PREFIX, type ErrorCode, type FieldProblem } from './api-error';
 
 /** The problem document (RFC 9457) plus this API's members `code`, `requestId` and `errors`. */
@@ -155,6 +156,49 @@ declare module 'fastify' {
   }
 }
 
+/** How long, and how many more body bytes, a refused request's unread body is read and dropped. */
+const LINGER_MS = 5000;
+const LINGER_BYTES = 64 * 2 ** 20;
+
+/**
+ * Lingering close for a request refused before its body was read (a body over the limit, a bad
+ * multipart stream). Fastify answers it with `connection: close`, and Node then closes the socket
+ * as soon as the answer is written; if the client is still sending, the server's kernel resets the
+ * connection and the client sees EPIPE/ECONNRESET instead of the 413 it was sent (seen in the
+ * bad-input tests). Here only the sending side is shut once the answer is out: the rest of the
+ * body is read and dropped until it ends, bounded in time and bytes (nginx's lingering close),
+ * and then the socket is closed.
+ */
+function lingerOnUnreadBody(request: FastifyRequest): void {
+  const req = request.raw;
+  const socket = req.socket as (Socket & { destroySoon?: () => void }) | null;
+  // Only real connections (light-my-request's injected requests have a stand-in socket).
+  if (req.complete || req.destroyed || !(socket instanceof Socket) || socket.destroyed) return;
+  let dropped = 0;
+  const close = (): void => {
+    clearTimeout(timer);
+    socket.destroy();
+  };
+  const timer = setTimeout(close, LINGER_MS);
+  timer.unref();
+  // Node's server calls destroySoon() after writing a `connection: close` answer; end() sends FIN
+  // and keeps the socket readable (HTTP server sockets allow half-open connections).
+  socket.destroySoon = () => {
+    socket.end();
+    if (req.complete) close();
+  };
+  req.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > LINGER_BYTES) close();
+  });
+  req.once('end', () => {
+    clearTimeout(timer);
+    if (socket.writableEnded) socket.destroy();
+  });
+  socket.once('close', () => clearTimeout(timer));
+  req.resume();
+}
+
 /** Registers the error and not-found handlers on the root instance. */
 export const errorHandlerPlugin = fp<LimitDetails>(
   async (app: FastifyInstance, limits) => {
@@ -169,6 +213,7 @@ export const errorHandlerPlugin = fp<LimitDetails>(
       } else {
         request.log.info({ code: apiError.code, detail: apiError.detail }, 'request refused');
       }
+      lingerOnUnreadBody(request);
       return sendProblem(reply, apiError);
     });
     app.setNotFoundHandler(async (request, reply) =>

@@ -17,7 +17,7 @@ export const schema = {
   MODELS_DIR: env.string(path.join(REPO_ROOT, '.models')),
   /** Served models, comma-separated; the first is the default. */
   CAPTIONER_MODELS: env.list([BLIP_MODEL, VIT_GPT2_MODEL]),
-  /** ONNX Runtime intra-op threads per session; 0 = one per core. */
+  /** ONNX Runtime intra-op threads per session; 0 = one per CPU this process may use. */
   CAPTIONER_INTRA_OP_THREADS: env.int(0, 0, 256),
   /** ONNX Runtime inter-op threads; 0 = ORT's default (unused with sequential execution). */
   CAPTIONER_INTER_OP_THREADS: env.int(0, 0, 256),

@@ -113,7 +113,8 @@ async function main(): Promise<void> {
   console.log(`embedder bench${QUICK ? ' (quick)' : ''}: ${os.cpus().length} CPUs, Node ${process.version}`);
   const ensured = await ensureFixtureModels(MODELS_DIR, 'full', { models: [MINILM_MODEL_ID] });
   console.log(`full-size fixture: ${ensured[0].status} (${ensured[0].dir})`);
-  const config = loadServiceConfig({ MODELS_DIR, LOG_LEVEL: 'silent' });
+  // EMBEDDER_* variables from the environment apply to the service (to try other settings).
+  const config = loadServiceConfig({ ...process.env, MODELS_DIR, LOG_LEVEL: 'silent' });
   const threads = {
     intraOp: config.EMBEDDER_INTRA_OP_THREADS,
     interOp: config.EMBEDDER_INTER_OP_THREADS,
@@ -126,10 +127,13 @@ async function main(): Promise<void> {
   const meanTokens = rows.reduce((s, r) => s + r.length, 0) / rows.length;
   console.log(`${N_TEXTS} ${source}, ${meanTokens.toFixed(1)} word pieces on average`);
 
-  // 1. Raw onnxruntime-node: sweep batch sizes with the service's session options and with ORT's
-  // defaults (spinning threads); the fastest combination is the baseline.
+  // 1. Raw onnxruntime-node: sweep batch sizes with the service's session options, with one
+  // intra-op thread per CPU, and with ORT's defaults (spinning threads); the fastest combination
+  // is the baseline.
+  const cpus = os.availableParallelism();
   const rawSessions = {
     service: await ort.InferenceSession.create(spec.onnxPath, sessionOptions(threads)),
+    [`${cpus} threads`]: await ort.InferenceSession.create(spec.onnxPath, sessionOptions({ intraOp: cpus, interOp: 0 })),
     'ORT defaults': await ort.InferenceSession.create(spec.onnxPath, { graphOptimizationLevel: 'all' }),
   };
   const withTypes = rawSessions.service.inputNames.includes('token_type_ids');

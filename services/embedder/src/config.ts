@@ -13,7 +13,7 @@ export const schema = {
   EMBEDDER_MODELS: env.list([DEFAULT_EMBEDDER_MODEL]),
   /** File in each model's `onnx/` folder (model.onnx, model_quantized.onnx, ...), or a path inside the model folder. */
   EMBEDDER_ONNX_FILE: env.string('model.onnx'),
-  /** ONNX Runtime intra-op threads per session; 0 = one per physical core. */
+  /** ONNX Runtime intra-op threads per session; 0 = one per CPU this process may use. */
   EMBEDDER_INTRA_OP_THREADS: env.int(0, 0, 256),
   /** ONNX Runtime inter-op threads; 0 = ORT's default (unused with sequential execution). */
   EMBEDDER_INTER_OP_THREADS: env.int(0, 0, 256),

@@ -136,6 +136,64 @@ describe('DynamicBatcher', () => {
     await expect(b.submit(['c'], [1])).resolves.toEqual(['c']);
   });
 
+  it('splits a batch into the planned runs and answers each run\'s callers as soon as it ends', async () => {
+    const r = recorder(false);
+    // Plan: the long items run after the short ones.
+    const plan = (costs: readonly number[]): number[][] => [costs.flatMap((c, i) => (c < 10 ? [i] : [])), costs.flatMap((c, i) => (c >= 10 ? [i] : []))];
+    const b = new DynamicBatcher({ ...limits, maxWaitMs: 0 }, r.run, plan);
+    const short = b.submit(['a'], [1]);
+    const long = b.submit(['b'], [50]);
+    const mixed = b.submit(['c', 'd'], [2, 60]);
+    await sleep(5);
+    // Both runs are handed over at once.
+    expect(r.batches).toEqual([['a', 'c'], ['b', 'd']]);
+    r.release.shift()!();
+    await expect(short).resolves.toEqual(['A']);
+    let longDone = false;
+    void long.then(() => (longDone = true));
+    await sleep(5);
+    expect(longDone).toBe(false);
+    r.release.shift()!();
+    expect(await Promise.all([long, mixed])).toEqual([['B'], ['C', 'D']]);
+  });
+
+  it('fails the jobs of a failed run and of later runs, not those already answered', async () => {
+    const plan = (costs: readonly number[]): number[][] => costs.map((_, i) => [i]);
+    const b = new DynamicBatcher({ ...limits, maxWaitMs: 0 }, async (items: string[]) => {
+      if (items[0] === 'b') throw new Error('boom');
+      return items;
+    }, plan);
+    const [a, bc, d] = [b.submit(['a'], [1]), b.submit(['b', 'c'], [1, 1]), b.submit(['d'], [1])];
+    await expect(a).resolves.toEqual(['a']);
+    await expect(bc).rejects.toThrow('boom');
+    await expect(d).rejects.toThrow('boom');
+    await expect(b.submit(['e'], [1])).resolves.toEqual(['e']);
+  });
+
+  it('fails a batch whose plan does not cover every item once', async () => {
+    const b = new DynamicBatcher(limits, async (items: string[]) => items, () => [[0]]);
+    await expect(Promise.all([b.submit(['a'], [1]), b.submit(['b'], [1])])).rejects.toThrow('the run plan covers 1 of 2 items');
+  });
+
+  it('hands the next batch over while one is running when maxInFlight is 2, never a third', async () => {
+    const r = recorder(false);
+    const b = new DynamicBatcher({ ...limits, maxWaitMs: 0 }, r.run, undefined, 2);
+    const first = b.submit(['a'], [1]);
+    await sleep(5);
+    const second = b.submit(['b'], [1]);
+    await sleep(5);
+    const third = b.submit(['c'], [1]);
+    await sleep(5);
+    expect(r.batches).toEqual([['a'], ['b']]);
+    r.release.shift()!();
+    await first;
+    await sleep(5);
+    expect(r.batches).toEqual([['a'], ['b'], ['c']]);
+    r.release.shift()!();
+    r.release.shift()!();
+    expect(await Promise.all([second, third])).toEqual([['B'], ['C']]);
+  });
+
   it('refuses work after close and fails what was queued', async () => {
     const r = recorder(false);
     const b = new DynamicBatcher(limits, r.run);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { intraOpThreads } from '@tit/kit';
 import { CaptionTokenizer } from './caption-tokenizer';
 import { checkSeparatePair, readDecoderSignature, type DecoderLayout, type DecoderSignature, type HeadFallback } from './decoder-signature';
 import { readGenerationDefaults, type GenerationDefaults } from './generation-config';
@@ -71,7 +72,7 @@ export interface CaptionModel {
 
 /** ONNX Runtime threading. */
 export interface RuntimeOptions {
-  /** Intra-op threads per session; 0 = onnxruntime's default (one per core). */
+  /** Intra-op threads per session; 0 = one per CPU this process may use. */
   readonly intraOpThreads: number;
   /** Inter-op threads; 0 = onnxruntime's default. */
   readonly interOpThreads: number;
@@ -118,9 +119,9 @@ async function session(file: string | Uint8Array, rt: RuntimeOptions, name = Str
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
     logSeverityLevel: 3,
+    intraOpNumThreads: intraOpThreads(rt.intraOpThreads),
     extra: { session: { intra_op: { allow_spinning: rt.spinning ? '1' : '0' } } },
   };
-  if (rt.intraOpThreads > 0) opts.intraOpNumThreads = rt.intraOpThreads;
   if (rt.interOpThreads > 0) opts.interOpNumThreads = rt.interOpThreads;
   try {
     // Two calls because create's path and bytes overloads do not accept the union.

@@ -38,36 +38,48 @@ interface Entry<T, R> {
 }
 
 /**
- * Merges concurrent submissions into model runs of at most `maxBatch` items and `maxBatchTokens`
- * padded tokens, one run at a time (the run itself uses every core through ONNX Runtime's
- * intra-op threads, so two concurrent runs would only fight over them).
+ * Merges concurrent submissions into batches of at most `maxBatch` items and `maxBatchTokens`
+ * padded tokens; `plan` may split a batch into several model runs. The model runs one call at a
+ * time (a run uses every core through ONNX Runtime's intra-op threads, so two concurrent runs
+ * would only fight over them); `maxInFlight` batches may be handed to it at once when it queues
+ * them itself.
  *
- * When to run: items that arrive while a run is in progress simply wait for it to end, which is
- * the natural batching window under load. When the model is idle, the pending items run at once
- * if they fill a batch, or if there are as many as the previous batch had (the recent
- * concurrency: under a steady load of N callers the next N arrive within a moment of each other,
- * and starting with the first one alone would split them into a run of 1 and a run of N-1). A lone
- * caller therefore never waits (its previous batch had one item), and no item waits more than
- * `maxWaitMs` for batch-mates. A batch that is full runs immediately: an item never waits behind a
- * batch it does not fit; it starts the next one. Items run in arrival order; a submission larger
- * than a batch spans several runs.
+ * When to run: items that arrive while the model is busy simply wait, which is the natural
+ * batching window under load. When a batch may start, the pending items start at once if they
+ * fill a batch, or if there are as many as the previous batch had (the recent concurrency: under
+ * a steady load of N callers the next N arrive within a moment of each other, and starting with
+ * the first one alone would split them into a run of 1 and a run of N-1). A lone caller therefore
+ * never waits (its previous batch had one item), and no item waits more than `maxWaitMs` for
+ * batch-mates. A batch that is full starts immediately: an item never waits behind a batch it
+ * does not fit; it starts the next one. Items are batched in arrival order; a submission larger
+ * than a batch spans several batches.
  */
 export class DynamicBatcher<T, R> {
   private pending: Entry<T, R>[] = [];
-  private running = false;
+  private inFlight = 0;
   private closed = false;
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private lastBatchSize = 1;
-  private idle: Promise<void> = Promise.resolve();
+  private readonly flights = new Set<Promise<void>>();
   private readonly counters: BatcherStats = { batches: 0, items: 0, paddedTokens: 0, realTokens: 0, rejected: 0 };
 
   /**
-   * @param run runs one batch and returns one result per item, in order
+   * @param run runs one model run and returns one result per item, in order
+   * @param plan splits a batch (given its items' costs) into model runs, as groups of indices that
+   *   together hold each index once; runs go in the order given and each run's callers get their
+   *   results as soon as it ends, so they can send their next request while the rest of the batch
+   *   runs (no idle gap between batches under a steady closed-loop load). Default: one run.
+   * @param maxInFlight batches handed to `run` at once. 1 unless `run` queues its calls and runs
+   *   them one at a time itself (a model in a worker thread): then 2 lets the next batch wait in
+   *   that queue, so the model starts it the moment the current one ends instead of after a
+   *   round trip to this thread. All runs of a batch are handed over at once either way.
    */
   constructor(
     private readonly limits: BatcherLimits,
     private readonly run: (items: T[]) => Promise<R[]>,
+    private readonly plan: (costs: readonly number[]) => number[][] = (costs) => [costs.map((_, i) => i)],
+    private readonly maxInFlight = 1,
   ) {}
 
   /** Items waiting for a run. */
@@ -122,14 +134,14 @@ export class DynamicBatcher<T, R> {
     });
   }
 
-  /** Refuses new work, fails queued items with UnavailableError, and waits for the running batch. */
+  /** Refuses new work, fails queued items with UnavailableError, and waits for the running batches. */
   async close(): Promise<void> {
     this.closed = true;
     this.clearTimers();
     const err = new UnavailableError('the embedder is shutting down');
     for (const e of this.pending) e.job.reject(err);
     this.pending = [];
-    await this.idle;
+    await Promise.all(this.flights);
   }
 
   /** How many head items form the next batch, and whether that batch is full. */
@@ -148,7 +160,7 @@ export class DynamicBatcher<T, R> {
   }
 
   private schedule(): void {
-    if (this.running || this.closed || this.pending.length === 0) return;
+    if (this.inFlight >= this.maxInFlight || this.closed || this.pending.length === 0) return;
     const { full } = this.scan();
     const expected = Math.min(this.limits.maxBatch, this.lastBatchSize);
     const waitLeft = this.pending[0].at + this.limits.maxWaitMs - performance.now();
@@ -171,36 +183,59 @@ export class DynamicBatcher<T, R> {
 
   private dispatch(): void {
     this.clearTimers();
-    if (this.running || this.closed || this.pending.length === 0) return;
+    if (this.inFlight >= this.maxInFlight || this.closed || this.pending.length === 0) return;
     const { count } = this.scan();
     const batch = this.pending.splice(0, count);
-    this.running = true;
+    this.inFlight++;
     this.lastBatchSize = count;
     const longest = batch.reduce((m, e) => Math.max(m, e.cost), 0);
     this.counters.batches++;
     this.counters.items += count;
     this.counters.paddedTokens += longest * count;
     this.counters.realTokens += batch.reduce((s, e) => s + e.cost, 0);
-    this.idle = (async () => {
+    const flight = (async () => {
+      let groups: Entry<T, R>[][];
       try {
-        const results = await this.run(batch.map((e) => e.item));
-        if (results.length !== batch.length) throw new Error(`batch of ${batch.length} gave ${results.length} results`);
-        batch.forEach((e, i) => {
-          if (e.job.done) return;
-          e.job.results[e.index] = results[i];
-          if (--e.job.remaining === 0) e.job.resolve(e.job.results);
-        });
+        groups = this.plan(batch.map((e) => e.cost)).map((g) => g.map((i) => batch[i]));
+        const planned = groups.reduce((n, g) => n + g.length, 0);
+        if (planned !== batch.length) throw new Error(`the run plan covers ${planned} of ${batch.length} items`);
       } catch (caught) {
-        const err = caught instanceof Error ? caught : new Error(String(caught));
-        for (const e of batch) {
-          if (!e.job.done) this.pending = this.pending.filter((p) => p.job !== e.job);
-          e.job.reject(err);
-        }
-      } finally {
-        this.running = false;
-        this.schedule();
+        this.fail(batch, caught);
+        groups = [];
       }
+      // Every run is handed over at once; results are taken in order as each run ends.
+      const runs = groups.map((group) => this.run(group.map((e) => e.item)));
+      for (const r of runs) r.catch(() => undefined); // a failure is handled in the loop below
+      for (const [g, group] of groups.entries()) {
+        try {
+          const results = await runs[g];
+          if (results.length !== group.length) throw new Error(`a run of ${group.length} gave ${results.length} results`);
+          group.forEach((e, i) => {
+            if (e.job.done) return;
+            e.job.results[e.index] = results[i];
+            if (--e.job.remaining === 0) e.job.resolve(e.job.results);
+          });
+        } catch (caught) {
+          // The failed run's jobs and every job with items in later runs fail together.
+          this.fail(groups.slice(g).flat(), caught);
+          await Promise.allSettled(runs.slice(g + 1));
+          break;
+        }
+      }
+      this.inFlight--;
+      this.schedule();
     })();
+    this.flights.add(flight);
+    void flight.finally(() => this.flights.delete(flight));
+  }
+
+  /** Rejects the jobs of `entries` with `caught` and drops their other queued items. */
+  private fail(entries: readonly Entry<T, R>[], caught: unknown): void {
+    const err = caught instanceof Error ? caught : new Error(String(caught));
+    for (const e of entries) {
+      if (!e.job.done) this.pending = this.pending.filter((p) => p.job !== e.job);
+      e.job.reject(err);
+    }
   }
 }
 

@@ -50,23 +50,18 @@ export class EmbeddingModel {
   static async load(spec: ModelSpec, threads: OrtThreads, limits: BatcherLimits): Promise<EmbeddingModel> {
     const tokenizer = new TextTokenizer(spec.tokenizerJson, spec.tokenizerConfig, spec.maxTokens);
     const encoder = await OnnxEncoder.create(spec.onnxPath, threads);
-    const runOnce = async (rows: number[][]): Promise<Float32Array> => {
+    const runOnce = async (rows: number[][]): Promise<Float32Array[]> => {
       const tokens = await encoder.run(padBatch(rows, tokenizer.padId));
       if (tokens.hidden !== spec.dimensions) {
         throw new Error(`model ${spec.id} produced ${tokens.hidden}-dimensional tokens, its config says ${spec.dimensions}`);
       }
-      return pool(tokens, spec.pooling, spec.normalize);
+      const flat = pool(tokens, spec.pooling, spec.normalize);
+      return rows.map((_, k) => flat.subarray(k * spec.dimensions, (k + 1) * spec.dimensions));
     };
-    // One batch from the batcher may become several runs of similar lengths (less padding).
-    const runBatch = async (rows: number[][]): Promise<Float32Array[]> => {
-      const out = new Array<Float32Array>(rows.length);
-      for (const run of planRuns(rows.map((r) => r.length))) {
-        const flat = await runOnce(run.map((i) => rows[i]));
-        run.forEach((i, k) => (out[i] = flat.subarray(k * spec.dimensions, (k + 1) * spec.dimensions)));
-      }
-      return out;
-    };
-    return new EmbeddingModel(spec, tokenizer, encoder, new DynamicBatcher(limits, runBatch));
+    // One batch from the batcher becomes several runs of similar lengths (less padding).
+    const plan = (costs: readonly number[]): number[][] => planRuns(costs);
+    // The encoder's worker runs one call at a time: two batches in flight keep it busy.
+    return new EmbeddingModel(spec, tokenizer, encoder, new DynamicBatcher(limits, runOnce, plan, 2));
   }
 
   /** Embeds texts through the shared batcher. Throws OverloadedError when the queue is full. */

@@ -1,9 +1,10 @@
-import * as ort from 'onnxruntime-node';
-import { FailedPreconditionError } from '@tit/kit';
+import type * as ort from 'onnxruntime-node';
+import { FailedPreconditionError, intraOpThreads } from '@tit/kit';
 import type { PaddedBatch } from './text-tokenizer';
 import type { TokenEmbeddings } from './pooling';
+import { WorkerSession, type WireTensor } from './worker-session';
 
-/** ONNX Runtime threading; 0 lets ORT choose (one intra-op thread per physical core). */
+/** ONNX Runtime threading; intra-op 0 = one thread per CPU this process may use, inter-op 0 = ORT's default. */
 export interface OrtThreads {
   readonly intraOp: number;
   readonly interOp: number;
@@ -23,7 +24,7 @@ export function sessionOptions(threads: OrtThreads): ort.InferenceSession.Sessio
   return {
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
-    ...(threads.intraOp > 0 && { intraOpNumThreads: threads.intraOp }),
+    intraOpNumThreads: intraOpThreads(threads.intraOp),
     ...(threads.interOp > 0 && { interOpNumThreads: threads.interOp }),
     extra: { session: { intra_op: { allow_spinning: threads.spinning ? '1' : '0' } } },
   };
@@ -32,45 +33,51 @@ export function sessionOptions(threads: OrtThreads): ort.InferenceSession.Sessio
 /**
  * One ONNX Runtime session of a BERT-like encoder (Optimum / sentence-transformers export:
  * int64 `input_ids`, `attention_mask` and optionally `token_type_ids`; float32
- * `last_hidden_state`). Created once; `run` may be called concurrently but the batcher calls it one
- * batch at a time so the intra-op threads are not oversubscribed.
+ * `last_hidden_state`), running in a worker thread so the event loop keeps serving calls during a
+ * run (see worker-session.ts). Created once; `run` may be called concurrently but the batcher calls
+ * it one batch at a time so the intra-op threads are not oversubscribed.
  */
 export class OnnxEncoder {
   private constructor(
-    private readonly session: ort.InferenceSession,
+    private readonly session: WorkerSession,
     private readonly output: string,
     private readonly inputs: ReadonlySet<string>,
     private readonly int32: boolean,
   ) {}
 
   static async create(onnxPath: string, threads: OrtThreads): Promise<OnnxEncoder> {
-    const session = await ort.InferenceSession.create(onnxPath, sessionOptions(threads));
-    const names = new Set(session.inputNames);
+    let session: WorkerSession;
+    try {
+      session = await WorkerSession.create(onnxPath, sessionOptions(threads));
+    } catch (err) {
+      throw new FailedPreconditionError(`${onnxPath}: onnxruntime cannot load it: ${(err as Error).message}`);
+    }
+    const { inputNames, outputNames, inputTypes } = session.signature;
+    const names = new Set(inputNames);
     for (const required of ['input_ids', 'attention_mask']) {
       if (!names.has(required)) {
         await session.release();
         throw new FailedPreconditionError(
-          `${onnxPath}: the model has no input "${required}" (inputs: ${session.inputNames.join(', ')}); ` +
+          `${onnxPath}: the model has no input "${required}" (inputs: ${inputNames.join(', ')}); ` +
             'expected a transformer encoder export',
         );
       }
     }
-    const output = TOKEN_OUTPUTS.find((n) => session.outputNames.includes(n));
+    const output = TOKEN_OUTPUTS.find((n) => outputNames.includes(n));
     if (!output) {
       await session.release();
       throw new FailedPreconditionError(
-        `${onnxPath}: no token-embedding output (${TOKEN_OUTPUTS.join(' or ')}); outputs: ${session.outputNames.join(', ')}`,
+        `${onnxPath}: no token-embedding output (${TOKEN_OUTPUTS.join(' or ')}); outputs: ${outputNames.join(', ')}`,
       );
     }
-    const idsMeta = session.inputMetadata.find((m) => m.name === 'input_ids');
-    const int32 = idsMeta?.isTensor === true && idsMeta.type === 'int32';
+    const int32 = inputTypes.input_ids === 'int32';
     return new OnnxEncoder(session, output, names, int32);
   }
 
   /** Runs the encoder on a padded batch and returns its token embeddings. */
   async run(batch: PaddedBatch): Promise<TokenEmbeddings> {
     const dims = [batch.batch, batch.seqLen];
-    const feeds: Record<string, ort.Tensor> = {
+    const feeds: Record<string, WireTensor> = {
       input_ids: this.intTensor(batch.ids, dims),
       attention_mask: this.intTensor(BigInt64Array.from(batch.mask, (m) => BigInt(m)), dims),
     };
@@ -80,11 +87,11 @@ export class OnnxEncoder {
     // Fetching only the token embeddings lets ORT skip any pooler head the export carries.
     const result = await this.session.run(feeds, [this.output]);
     const out = result[this.output];
-    if (out.type !== 'float32' || out.dims.length !== 3) {
+    if (out.type !== 'float32' || out.dims.length !== 3 || !(out.data instanceof Float32Array)) {
       throw new Error(`unexpected ${this.output}: ${out.type} [${out.dims.join(', ')}]`);
     }
     return {
-      data: out.data as Float32Array,
+      data: out.data,
       batch: batch.batch,
       seqLen: batch.seqLen,
       hidden: out.dims[2],
@@ -96,9 +103,7 @@ export class OnnxEncoder {
     await this.session.release();
   }
 
-  private intTensor(values: BigInt64Array, dims: number[]): ort.Tensor {
-    return this.int32
-      ? new ort.Tensor('int32', Int32Array.from(values, (v) => Number(v)), dims)
-      : new ort.Tensor('int64', values, dims);
+  private intTensor(values: BigInt64Array, dims: number[]): WireTensor {
+    return this.int32 ? { type: 'int32', data: Int32Array.from(values, (v) => Number(v)), dims } : { type: 'int64', data: values, dims };
   }
 }
