@@ -123,6 +123,8 @@ export async function startBenchSystem(opts: {
     REQUEST_TIMEOUT_MS: '120000',
     SERVE_UI: 'false',
     SHUTDOWN_GRACE_MS: '3000',
+    // Service settings from the caller's environment apply, to compare configurations.
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(EMBEDDER|CAPTIONER|SEARCH|GATEWAY)_/.test(k) && !k.endsWith('_PORT') && !k.endsWith('_ADDR'))),
     ...opts.env,
   };
   const logs: Record<string, string[]> = {};
