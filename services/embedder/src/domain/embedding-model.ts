@@ -58,10 +58,9 @@ export class EmbeddingModel {
       const flat = pool(tokens, spec.pooling, spec.normalize);
       return rows.map((_, k) => flat.subarray(k * spec.dimensions, (k + 1) * spec.dimensions));
     };
-    // One batch from the batcher becomes several runs of similar lengths (less padding).
-    const plan = (costs: readonly number[]): number[][] => planRuns(costs);
-    // The encoder's worker runs one call at a time: two batches in flight keep it busy.
-    return new EmbeddingModel(spec, tokenizer, encoder, new DynamicBatcher(limits, runOnce, plan, 2));
+    // One batch from the batcher becomes several runs of similar lengths (less padding); the
+    // encoder's worker runs one call at a time, so two batches in flight keep it busy.
+    return new EmbeddingModel(spec, tokenizer, encoder, new DynamicBatcher(limits, runOnce, (costs) => planRuns(costs), 2));
   }
 
   /** Embeds texts through the shared batcher. Throws OverloadedError when the queue is full. */

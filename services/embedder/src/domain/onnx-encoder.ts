@@ -34,8 +34,8 @@ export function sessionOptions(threads: OrtThreads): ort.InferenceSession.Sessio
  * One ONNX Runtime session of a BERT-like encoder (Optimum / sentence-transformers export:
  * int64 `input_ids`, `attention_mask` and optionally `token_type_ids`; float32
  * `last_hidden_state`), running in a worker thread so the event loop keeps serving calls during a
- * run (see worker-session.ts). Created once; `run` may be called concurrently but the batcher calls
- * it one batch at a time so the intra-op threads are not oversubscribed.
+ * run (see worker-session.ts). Created once; `run` may be called concurrently: the worker runs
+ * the calls one after another, so the intra-op threads are never oversubscribed.
  */
 export class OnnxEncoder {
   private constructor(
