@@ -6,11 +6,14 @@
  * from ../shared/datasets when present, otherwise generated caption-like sentences.
  *
  * All baselines are measured in the same run, on the same ONNX file:
- * 1. raw onnxruntime-node in-process: pre-tokenized, pre-padded batches, `session.run` only, at
- *    batch sizes 1..64, with the service's session options and with ORT's defaults; the fastest
- *    combination is the baseline (also run length-sorted, to show what the run planner gains);
- * 2. the service: a real gRPC server (in this process, default configuration) and a real client,
- *    16 concurrent callers sending one text per call (and 4 callers sending 32 texts per call);
+ * 1. raw onnxruntime-node in-process: pre-tokenized batches, padding and `session.run` only, at
+ *    batch sizes 1..64, with the service's session options, one intra-op thread per CPU, ORT's
+ *    defaults, and one single-threaded session per CPU in worker threads running batches in
+ *    parallel; the fastest combination is the baseline (also run length-sorted, to show what the
+ *    run planner gains);
+ * 2. the service: a real gRPC server (in this process) and a real client, 16 concurrent callers
+ *    sending one text per call (and 4 callers sending 32 texts per call), as configured (default:
+ *    one session using every CPU) and with one single-threaded session per CPU (EMBEDDER_SESSIONS);
  * 3. `@huggingface/transformers` feature-extraction pipeline in-process (offline, same folder),
  *    16 concurrent callers, one text per call;
  * 4. latency: one query at a time, p50 through the service and through `Embedder.embed` in-process
@@ -23,13 +26,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { bindServer, createClient, createLogger, loadEmbedderProto, REPO_ROOT, unaryCall } from '@tit/kit';
+import { bindServer, createClient, createLogger, intraOpThreads, loadEmbedderProto, REPO_ROOT, unaryCall } from '@tit/kit';
 import type { FeatureExtractionPipeline } from '@huggingface/transformers';
 import { ensureFixtureModels, MINILM_MODEL_ID } from '@tit/tools/src/fixtures';
 import { loadServiceConfig } from '../src/config';
 import { Embedder } from '../src/domain/embedder';
 import { readModelSpec } from '../src/domain/model-files';
-import { sessionOptions } from '../src/domain/onnx-encoder';
+import { sessionOptions, type OrtThreads } from '../src/domain/onnx-encoder';
+import { WorkerSession, type WireTensor } from '../src/domain/worker-session';
 import { padBatch, TextTokenizer } from '../src/domain/text-tokenizer';
 import { buildServer } from '../src/server';
 
@@ -99,15 +103,25 @@ async function drive(n: number, concurrency: number, call: (i: number) => Promis
   return now() - t0;
 }
 
-function feedsOf(rows: number[][], padId: number, withTypes: boolean): Record<string, ort.Tensor> {
+function wireFeedsOf(rows: number[][], padId: number, withTypes: boolean): Record<string, WireTensor> {
   const b = padBatch(rows, padId);
   const dims = [b.batch, b.seqLen];
   return {
-    input_ids: new ort.Tensor('int64', b.ids, dims),
-    attention_mask: new ort.Tensor('int64', BigInt64Array.from(b.mask, (m) => BigInt(m)), dims),
-    ...(withTypes && { token_type_ids: new ort.Tensor('int64', new BigInt64Array(b.batch * b.seqLen), dims) }),
+    input_ids: { type: 'int64', data: b.ids, dims },
+    attention_mask: { type: 'int64', data: BigInt64Array.from(b.mask, (m) => BigInt(m)), dims },
+    ...(withTypes && { token_type_ids: { type: 'int64', data: new BigInt64Array(b.batch * b.seqLen), dims } }),
   };
 }
+
+function feedsOf(rows: number[][], padId: number, withTypes: boolean): Record<string, ort.Tensor> {
+  const wire = wireFeedsOf(rows, padId, withTypes);
+  return Object.fromEntries(
+    Object.entries(wire).map(([name, t]) => [name, new ort.Tensor('int64', t.data as BigInt64Array, [...t.dims])]),
+  );
+}
+
+/** Splits rows into batches of `bs`. */
+const batchesOf = <T>(rows: T[], bs: number): T[][] => Array.from({ length: Math.ceil(rows.length / bs) }, (_, i) => rows.slice(i * bs, i * bs + bs));
 
 async function main(): Promise<void> {
   console.log(`embedder bench${QUICK ? ' (quick)' : ''}: ${os.cpus().length} CPUs, Node ${process.version}`);
@@ -119,6 +133,7 @@ async function main(): Promise<void> {
     intraOp: config.EMBEDDER_INTRA_OP_THREADS,
     interOp: config.EMBEDDER_INTER_OP_THREADS,
     spinning: config.EMBEDDER_INTRA_OP_SPINNING,
+    sessions: config.EMBEDDER_SESSIONS,
   };
   const spec = readModelSpec(MODELS_DIR, MINILM_MODEL_ID, config.EMBEDDER_ONNX_FILE);
   const tokenizer = new TextTokenizer(spec.tokenizerJson, spec.tokenizerConfig, spec.maxTokens);
@@ -128,8 +143,10 @@ async function main(): Promise<void> {
   console.log(`${N_TEXTS} ${source}, ${meanTokens.toFixed(1)} word pieces on average`);
 
   // 1. Raw onnxruntime-node: sweep batch sizes with the service's session options, with one
-  // intra-op thread per CPU, and with ORT's defaults (spinning threads); the fastest combination
-  // is the baseline.
+  // intra-op thread per CPU, with ORT's defaults (spinning threads), and as one single-threaded
+  // session per CPU in worker threads running batches in parallel (what EMBEDDER_SESSIONS does);
+  // the fastest combination is the baseline. Each contender runs given batches of token rows
+  // (padding included: a fraction of a percent of a run).
   const cpus = os.availableParallelism();
   const rawSessions = {
     service: await ort.InferenceSession.create(spec.onnxPath, sessionOptions(threads)),
@@ -137,50 +154,77 @@ async function main(): Promise<void> {
     'ORT defaults': await ort.InferenceSession.create(spec.onnxPath, { graphOptimizationLevel: 'all' }),
   };
   const withTypes = rawSessions.service.inputNames.includes('token_type_ids');
-  const batchesOf = (bs: number): Record<string, ort.Tensor>[] => {
-    const out: Record<string, ort.Tensor>[] = [];
-    for (let i = 0; i < rows.length; i += bs) out.push(feedsOf(rows.slice(i, i + bs), tokenizer.padId, withTypes));
-    return out;
-  };
-  const rawPass = async (session: ort.InferenceSession, batches: Record<string, ort.Tensor>[]): Promise<number> => {
-    const t0 = now();
-    for (const feeds of batches) await session.run(feeds);
-    return now() - t0;
-  };
+  const output = rawSessions.service.outputNames.includes('last_hidden_state') ? 'last_hidden_state' : 'token_embeddings';
+  const workers = cpus > 1 ? await Promise.all(Array.from({ length: cpus }, () => WorkerSession.create(spec.onnxPath, sessionOptions({ intraOp: 1, interOp: 0 })))) : [];
+  type Contender = (batches: number[][][]) => Promise<unknown>;
+  const contenders: Record<string, Contender> = Object.fromEntries(
+    Object.entries(rawSessions).map(([name, session]) => [
+      name,
+      async (batches: number[][][]) => {
+        for (const b of batches) await session.run(feedsOf(b, tokenizer.padId, withTypes));
+      },
+    ]),
+  );
+  if (workers.length > 0) {
+    contenders[`${cpus} sessions x 1 thread in parallel`] = (batches) => {
+      let next = 0;
+      return Promise.all(
+        workers.map(async (w) => {
+          for (let i = next++; i < batches.length; i = next++) await w.run(wireFeedsOf(batches[i], tokenizer.padId, withTypes), [output]);
+        }),
+      );
+    };
+  }
   // Later passes measure through `measure`; the sweep only needs the wall time.
   const sweep: Record<string, number> = {};
-  let best = { key: '', session: rawSessions.service, batches: [] as Record<string, ort.Tensor>[], bs: 1, rate: 0 };
+  let best = { key: '', run: Object.values(contenders)[0], bs: 1, rate: 0 };
   for (const bs of BATCH_SIZES) {
-    const batches = batchesOf(bs);
-    for (const [name, session] of Object.entries(rawSessions)) {
-      await session.run(batches[0]);
-      const rate = (rows.length / (await rawPass(session, batches))) * 1000;
+    const batches = batchesOf(rows, bs);
+    for (const [name, run] of Object.entries(contenders)) {
+      await run(batches.slice(0, Math.max(1, workers.length)));
+      const t0 = now();
+      await run(batches);
+      const rate = (rows.length / (now() - t0)) * 1000;
       const key = `batch ${bs}, ${name}`;
       sweep[key] = +rate.toFixed(1);
       console.log(`  raw session.run, ${key}: ${rate.toFixed(0)} texts/s`);
-      if (rate > best.rate) best = { key, session, batches, bs, rate };
+      if (rate > best.rate) best = { key, run, bs, rate };
     }
   }
   console.log(`  raw baseline: ${best.key}`);
 
-  // 2. The service over gRPC.
-  const embedder = new Embedder(
-    [spec],
-    { maxTexts: config.EMBEDDER_MAX_TEXTS, maxChars: config.EMBEDDER_MAX_CHARS },
-    {
-      maxBatch: config.EMBEDDER_MAX_BATCH,
-      maxBatchTokens: config.EMBEDDER_MAX_BATCH_TOKENS,
-      maxWaitMs: config.EMBEDDER_MAX_WAIT_MS,
-      queueLimit: config.EMBEDDER_QUEUE_LIMIT,
-    },
-    threads,
-  );
-  const { server } = buildServer({ log: createLogger('embedder-bench', 'silent'), embedder });
-  const port = await bindServer(server, '127.0.0.1', 0);
-  await embedder.start();
-  const client = createClient(loadEmbedderProto().embedder.v1.EmbedderService, `127.0.0.1:${port}`);
-  const embed = (t: string[]) => unaryCall(client, client.embed.bind(client), { texts: t, model: '' }, { deadline: 120_000 });
-  await drive(64, CONCURRENCY, (i) => embed([texts[i]])); // warm the channel and the batcher
+  // 2. The service over gRPC, as configured (EMBEDDER_* from the environment; by default one
+  // session using every CPU) and with one single-threaded session per CPU (EMBEDDER_SESSIONS).
+  const startService = async (t: OrtThreads) => {
+    const embedder = new Embedder(
+      [spec],
+      { maxTexts: config.EMBEDDER_MAX_TEXTS, maxChars: config.EMBEDDER_MAX_CHARS },
+      {
+        maxBatch: config.EMBEDDER_MAX_BATCH,
+        maxBatchTokens: config.EMBEDDER_MAX_BATCH_TOKENS,
+        maxWaitMs: config.EMBEDDER_MAX_WAIT_MS,
+        queueLimit: config.EMBEDDER_QUEUE_LIMIT,
+      },
+      t,
+    );
+    const { server } = buildServer({ log: createLogger('embedder-bench', 'silent'), embedder });
+    const port = await bindServer(server, '127.0.0.1', 0);
+    await embedder.start();
+    const client = createClient(loadEmbedderProto().embedder.v1.EmbedderService, `127.0.0.1:${port}`);
+    const embed = (texts: string[]) => unaryCall(client, client.embed.bind(client), { texts, model: '' }, { deadline: 120_000 });
+    const info = () => unaryCall(client, client.getModelInfo.bind(client), { model: '' }, { deadline: 60_000 });
+    await drive(64, CONCURRENCY, (i) => embed([texts[i]])); // warm the channel and the batcher
+    const close = async (): Promise<void> => {
+      client.close();
+      await new Promise<void>((r) => server.tryShutdown(() => r()));
+      await embedder.close();
+    };
+    return { embedder, embed, info, close };
+  };
+  const svc = await startService(threads);
+  const { embedder, embed } = svc;
+  const parallelThreads: OrtThreads = { ...threads, intraOp: 1, sessions: cpus };
+  const parallelSvc = cpus > 1 && (threads.sessions ?? 1) === 1 ? await startService(parallelThreads) : undefined;
 
   // 3. The @huggingface/transformers feature-extraction pipeline on the same ONNX file.
   let extractor: FeatureExtractionPipeline | undefined;
@@ -200,26 +244,23 @@ async function main(): Promise<void> {
   // Interleaved in chunks of CHUNK texts, so load changes on a shared machine hit every contender
   // alike. Raw runs twice: in corpus order (the baseline) and length-sorted (what the service's run
   // planner does to each batch), to show where the service's efficiency comes from.
-  const sortedBatches: Record<string, ort.Tensor>[][] = [];
-  for (let c = 0; c < N_TEXTS; c += CHUNK) {
-    const chunk = rows.slice(c, c + CHUNK).sort((a, b) => a.length - b.length);
-    const out: Record<string, ort.Tensor>[] = [];
-    for (let i = 0; i < chunk.length; i += best.bs) out.push(feedsOf(chunk.slice(i, i + best.bs), tokenizer.padId, withTypes));
-    sortedBatches.push(out);
-  }
+  const sortedBatches: number[][][][] = [];
+  for (let c = 0; c < N_TEXTS; c += CHUNK) sortedBatches.push(batchesOf(rows.slice(c, c + CHUNK).sort((a, b) => a.length - b.length), best.bs));
   const zero = (): Spent => ({ ms: 0, cpuMs: 0 });
-  const totals = { raw: zero(), rawSorted: zero(), service: zero(), hf: zero(), bulk: zero() };
+  const totals = { raw: zero(), rawSorted: zero(), service: zero(), parallel: zero(), hf: zero(), bulk: zero() };
   let items = 0;
   let batches = 0;
   for (let r = 0; r < ROUNDS; r++) {
     for (let c = 0; c < N_TEXTS; c += CHUNK) {
-      totals.raw = add(totals.raw, await measure(() => rawPass(best.session, best.batches.slice(c / best.bs, (c + CHUNK) / best.bs))));
-      totals.rawSorted = add(totals.rawSorted, await measure(() => rawPass(best.session, sortedBatches[c / CHUNK])));
+      totals.raw = add(totals.raw, await measure(() => best.run(batchesOf(rows.slice(c, c + CHUNK), best.bs))));
+      totals.rawSorted = add(totals.rawSorted, await measure(() => best.run(sortedBatches[c / CHUNK])));
       const before = embedder.stats()[MINILM_MODEL_ID];
       totals.service = add(totals.service, await measure(() => drive(CHUNK, CONCURRENCY, (i) => embed([texts[c + i]]))));
       const after = embedder.stats()[MINILM_MODEL_ID];
       items += after.items - before.items;
       batches += after.batches - before.batches;
+      const par = parallelSvc;
+      if (par) totals.parallel = add(totals.parallel, await measure(() => drive(CHUNK, CONCURRENCY, (i) => par.embed([texts[c + i]]))));
       const ex = extractor;
       if (ex) {
         totals.hf = add(totals.hf, await measure(() => drive(CHUNK, CONCURRENCY, (i) => ex(texts[c + i], { pooling: 'mean', normalize: true }))));
@@ -234,6 +275,7 @@ async function main(): Promise<void> {
   const rawBest = rate(totals.raw);
   const service = rate(totals.service);
   const bulk = rate(totals.bulk);
+  const parallel = parallelSvc ? rate(totals.parallel) : undefined;
   const hf = extractor ? rate(totals.hf) : undefined;
   for (const [name, t] of Object.entries(totals)) {
     if (t.ms > 0) console.log(`  ${name}: ${rate(t).toFixed(1)} texts/s, ${cpuPerText(t).toFixed(2)} CPU ms/text`);
@@ -247,6 +289,8 @@ async function main(): Promise<void> {
   const domainLat: number[] = [];
   // The floor of any call here: a gRPC round trip that does no work (GetModelInfo).
   const rttLat: number[] = [];
+  // One query at a time through the service with one single-threaded session per CPU.
+  const parLat: number[] = [];
   for (let i = 0; i < N_LATENCY; i++) {
     const feeds = feedsOf([rows[i]], tokenizer.padId, withTypes);
     let t0 = now();
@@ -259,8 +303,13 @@ async function main(): Promise<void> {
     await embedder.embed([texts[i]], '');
     domainLat.push(now() - t0);
     t0 = now();
-    await unaryCall(client, client.getModelInfo.bind(client), { model: '' }, { deadline: 60_000 });
+    await svc.info();
     rttLat.push(now() - t0);
+    if (parallelSvc) {
+      t0 = now();
+      await parallelSvc.embed([texts[i]]);
+      parLat.push(now() - t0);
+    }
   }
   const overhead = p50(svcLat) - p50(rawLat);
   console.log(
@@ -279,10 +328,10 @@ async function main(): Promise<void> {
     console.log(`  max |service - transformers.js| over ${parityTexts.length} vectors: ${parity.toExponential(2)}`);
     await extractor.dispose();
   }
-  client.close();
-  await new Promise<void>((r) => server.tryShutdown(() => r()));
-  await embedder.close();
+  await svc.close();
+  await parallelSvc?.close();
   for (const s of Object.values(rawSessions)) await s.release();
+  for (const w of workers) await w.release();
   const bestBatch = best.key;
 
   const figures: Figure[] = [
@@ -295,6 +344,26 @@ async function main(): Promise<void> {
       target: '>= 0.9',
       met: service / rawBest >= 0.9,
     },
+    ...(parallel === undefined
+      ? []
+      : [
+          {
+            metric: `service with ${cpus} sessions x 1 thread (EMBEDDER_SESSIONS=${cpus} EMBEDDER_INTRA_OP_THREADS=1), ${CONCURRENCY} callers x 1 text, vs raw onnxruntime-node (best: ${bestBatch})`,
+            value: +parallel.toFixed(1),
+            unit: 'texts/s',
+            baseline: `${rawBest.toFixed(1)} texts/s`,
+            ratio: +(parallel / rawBest).toFixed(3),
+            target: '>= 0.9',
+            met: parallel / rawBest >= 0.9,
+          },
+          {
+            metric: `service with ${cpus} sessions x 1 thread vs the default service (1 session x ${intraOpThreads(threads.intraOp)} threads), ${CONCURRENCY} callers x 1 text`,
+            value: +parallel.toFixed(1),
+            unit: 'texts/s',
+            baseline: `${service.toFixed(1)} texts/s`,
+            ratio: +(parallel / service).toFixed(3),
+          },
+        ]),
     ...(hf === undefined
       ? []
       : [
@@ -322,6 +391,17 @@ async function main(): Promise<void> {
       unit: 'ms',
       baseline: `${p50(rawLat).toFixed(3)} ms raw, ${p50(domainLat).toFixed(3)} ms in-process`,
     },
+    ...(parLat.length === 0
+      ? []
+      : [
+          {
+            metric: `p50 latency of one query, service with ${cpus} sessions x 1 thread vs the default service`,
+            value: +p50(parLat).toFixed(3),
+            unit: 'ms',
+            baseline: `${p50(svcLat).toFixed(3)} ms`,
+            ratio: +(p50(parLat) / p50(svcLat)).toFixed(3),
+          },
+        ]),
     {
       metric: 'p50 gRPC round trip of a call that does no work (GetModelInfo), same client and server',
       value: +p50(rttLat).toFixed(3),
@@ -383,11 +463,12 @@ async function main(): Promise<void> {
           maxWaitMs: config.EMBEDDER_MAX_WAIT_MS,
           intraOpThreads: threads.intraOp || 'ORT default',
           intraOpSpinning: threads.spinning,
+          sessions: threads.sessions,
         },
         rawSweepTextsPerSecond: sweep,
         loadAverage: os.loadavg().map((l) => +l.toFixed(2)),
         serviceMeanBatch: +meanBatch.toFixed(2),
-        latencyMs: { serviceP50: +p50(svcLat).toFixed(3), inProcessP50: +p50(domainLat).toFixed(3), emptyGrpcCallP50: +p50(rttLat).toFixed(3), rawP50: +p50(rawLat).toFixed(3) },
+        latencyMs: { ...(parLat.length > 0 && { parallelServiceP50: +p50(parLat).toFixed(3) }), serviceP50: +p50(svcLat).toFixed(3), inProcessP50: +p50(domainLat).toFixed(3), emptyGrpcCallP50: +p50(rttLat).toFixed(3), rawP50: +p50(rawLat).toFixed(3) },
         ...(hfError && { transformersError: hfError }),
         figures,
       },

@@ -15,6 +15,12 @@ export const schema = {
   EMBEDDER_ONNX_FILE: env.string('model.onnx'),
   /** ONNX Runtime intra-op threads per session; 0 = one per CPU this process may use. */
   EMBEDDER_INTRA_OP_THREADS: env.int(0, 0, 256),
+  /**
+   * ONNX Runtime sessions per model, each in its own worker thread, running batches in parallel.
+   * One (the default) gives the lowest single-query latency; one per CPU with
+   * EMBEDDER_INTRA_OP_THREADS=1 gives the most throughput under load (see the README).
+   */
+  EMBEDDER_SESSIONS: env.int(1, 1, 64),
   /** ONNX Runtime inter-op threads; 0 = ORT's default (unused with sequential execution). */
   EMBEDDER_INTER_OP_THREADS: env.int(0, 0, 256),
   /** Let idle ORT intra-op threads spin-wait (lower wake-up latency, but they steal the cores the event loop needs). */

@@ -21,6 +21,7 @@ export function createEmbedder(config: EmbedderConfig): Embedder {
       intraOp: config.EMBEDDER_INTRA_OP_THREADS,
       interOp: config.EMBEDDER_INTER_OP_THREADS,
       spinning: config.EMBEDDER_INTRA_OP_SPINNING,
+      sessions: config.EMBEDDER_SESSIONS,
     },
   );
 }

@@ -130,3 +130,42 @@ describe('EmbeddingModel follows the model files', () => {
     }
   });
 });
+
+describe('EmbeddingModel with two sessions in parallel', () => {
+  const fx = tinyModelsDir();
+  const spec = readModelSpec(fx.modelsDir, MINILM_MODEL_ID, 'model.onnx');
+  afterAll(() => fx.cleanup());
+
+  it('spreads concurrent runs over the sessions, and every session gives the same vectors', async () => {
+    const encoder = await OnnxEncoder.create(spec.onnxPath, { ...threads, sessions: 2 });
+    try {
+      expect(encoder.sessionCount).toBe(2);
+      const ids = [101, 1037, 3899, 102];
+      const batch = () => padBatch([ids], 0);
+      const runs = [encoder.run(batch()), encoder.run(batch())];
+      expect(encoder.inFlight()).toEqual([1, 1]);
+      const [a, b] = await Promise.all(runs);
+      expect(encoder.inFlight()).toEqual([0, 0]);
+      expect(Array.from(b.data)).toEqual(Array.from(a.data));
+      const on1 = await encoder.run(batch(), 1);
+      expect(Array.from(on1.data)).toEqual(Array.from(a.data));
+    } finally {
+      await encoder.release();
+    }
+  });
+
+  it('answers concurrent callers as one session does (within 1e-5)', async () => {
+    const one = await EmbeddingModel.load(spec, threads, limits);
+    const two = await EmbeddingModel.load(spec, { ...threads, sessions: 2 }, { ...limits, maxBatch: 2 });
+    try {
+      await two.warmUp(limits.maxBatch);
+      const texts = Array.from({ length: 24 }, (_, i) => `${i} dogs run across ${'a wide field '.repeat(i % 5)}`);
+      const expected = (await one.embed(texts)).vectors;
+      const got = await Promise.all(texts.map(async (t) => (await two.embed([t])).vectors[0]));
+      got.forEach((v, i) => expect(maxDiff(v, expected[i])).toBeLessThan(1e-5));
+    } finally {
+      await one.close();
+      await two.close();
+    }
+  });
+});

@@ -58,9 +58,10 @@ export class EmbeddingModel {
       const flat = pool(tokens, spec.pooling, spec.normalize);
       return rows.map((_, k) => flat.subarray(k * spec.dimensions, (k + 1) * spec.dimensions));
     };
-    // One batch from the batcher becomes several runs of similar lengths (less padding); the
-    // encoder's worker runs one call at a time, so two batches in flight keep it busy.
-    return new EmbeddingModel(spec, tokenizer, encoder, new DynamicBatcher(limits, runOnce, (costs) => planRuns(costs), 2));
+    // One batch from the batcher becomes several runs of similar lengths (less padding); each
+    // session's worker runs one call at a time, so two batches in flight per session keep them busy.
+    const batcher = new DynamicBatcher(limits, runOnce, (costs) => planRuns(costs), 2 * encoder.sessionCount);
+    return new EmbeddingModel(spec, tokenizer, encoder, batcher);
   }
 
   /** Embeds texts through the shared batcher. Throws OverloadedError when the queue is full. */
@@ -90,6 +91,11 @@ export class EmbeddingModel {
     await this.embed(['warm up']);
     const long = 'warm up the encoder with a long text '.repeat(Math.ceil(this.description.maxTokens / 8));
     await this.embed(Array.from({ length: Math.min(maxBatch, 8) }, () => long));
+    // The calls above reach one session; every other session gets the same two runs directly.
+    const rows = [[this.tokenizer.encode('warm up')], Array.from({ length: Math.min(maxBatch, 8) }, () => this.tokenizer.encode(long))];
+    for (let on = 1; on < this.encoder.sessionCount; on++) {
+      for (const r of rows) await this.encoder.run(padBatch(r, this.tokenizer.padId), on);
+    }
   }
 
   stats(): Readonly<BatcherStats> {

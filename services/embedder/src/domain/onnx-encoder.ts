@@ -14,6 +14,14 @@ export interface OrtThreads {
    * calls between runs, which in the service costs far more than the wake-up latency it saves.
    */
   readonly spinning?: boolean;
+  /**
+   * Sessions per model, each in its own worker thread with `intraOp` threads, running different
+   * batches in parallel (default 1). Small batches parallelize poorly inside one run (ORT's
+   * threads meet at every operator), so under load one single-threaded session per CPU gets more
+   * texts through than one session using every CPU; a lone query then runs on one thread, which
+   * is slower. Each session holds its own copy of the weights.
+   */
+  readonly sessions?: number;
 }
 
 /** The output names a transformer export may give its token embeddings, in order of preference. */
@@ -31,32 +39,38 @@ export function sessionOptions(threads: OrtThreads): ort.InferenceSession.Sessio
 }
 
 /**
- * One ONNX Runtime session of a BERT-like encoder (Optimum / sentence-transformers export:
+ * The ONNX Runtime sessions of a BERT-like encoder (Optimum / sentence-transformers export:
  * int64 `input_ids`, `attention_mask` and optionally `token_type_ids`; float32
- * `last_hidden_state`), running in a worker thread so the event loop keeps serving calls during a
- * run (see worker-session.ts). Created once; `run` may be called concurrently: the worker runs
- * the calls one after another, so the intra-op threads are never oversubscribed.
+ * `last_hidden_state`), each running in a worker thread so the event loop keeps serving calls
+ * during a run (see worker-session.ts). Created once; `run` may be called concurrently: each call
+ * goes to the session with the fewest runs queued, and a session's worker runs its calls one
+ * after another, so its intra-op threads are never oversubscribed.
  */
 export class OnnxEncoder {
   private constructor(
-    private readonly session: WorkerSession,
+    private readonly sessions: readonly WorkerSession[],
     private readonly output: string,
     private readonly inputs: ReadonlySet<string>,
     private readonly int32: boolean,
   ) {}
 
   static async create(onnxPath: string, threads: OrtThreads): Promise<OnnxEncoder> {
-    let session: WorkerSession;
-    try {
-      session = await WorkerSession.create(onnxPath, sessionOptions(threads));
-    } catch (err) {
-      throw new FailedPreconditionError(`${onnxPath}: onnxruntime cannot load it: ${(err as Error).message}`);
+    const count = Math.max(1, threads.sessions ?? 1);
+    const created = await Promise.allSettled(
+      Array.from({ length: count }, () => WorkerSession.create(onnxPath, sessionOptions(threads))),
+    );
+    const sessions = created.flatMap((c) => (c.status === 'fulfilled' ? [c.value] : []));
+    const failed = created.find((c): c is PromiseRejectedResult => c.status === 'rejected');
+    if (failed) {
+      await Promise.all(sessions.map((s) => s.release()));
+      throw new FailedPreconditionError(`${onnxPath}: onnxruntime cannot load it: ${(failed.reason as Error).message}`);
     }
-    const { inputNames, outputNames, inputTypes } = session.signature;
+    const release = (): Promise<unknown> => Promise.all(sessions.map((s) => s.release()));
+    const { inputNames, outputNames, inputTypes } = sessions[0].signature;
     const names = new Set(inputNames);
     for (const required of ['input_ids', 'attention_mask']) {
       if (!names.has(required)) {
-        await session.release();
+        await release();
         throw new FailedPreconditionError(
           `${onnxPath}: the model has no input "${required}" (inputs: ${inputNames.join(', ')}); ` +
             'expected a transformer encoder export',
@@ -65,17 +79,30 @@ export class OnnxEncoder {
     }
     const output = TOKEN_OUTPUTS.find((n) => outputNames.includes(n));
     if (!output) {
-      await session.release();
+      await release();
       throw new FailedPreconditionError(
         `${onnxPath}: no token-embedding output (${TOKEN_OUTPUTS.join(' or ')}); outputs: ${outputNames.join(', ')}`,
       );
     }
     const int32 = inputTypes.input_ids === 'int32';
-    return new OnnxEncoder(session, output, names, int32);
+    return new OnnxEncoder(sessions, output, names, int32);
   }
 
-  /** Runs the encoder on a padded batch and returns its token embeddings. */
-  async run(batch: PaddedBatch): Promise<TokenEmbeddings> {
+  /** How many sessions run batches in parallel. */
+  get sessionCount(): number {
+    return this.sessions.length;
+  }
+
+  /** Runs queued or running on each session. */
+  inFlight(): number[] {
+    return this.sessions.map((s) => s.inFlight);
+  }
+
+  /**
+   * Runs the encoder on a padded batch and returns its token embeddings, on the session with the
+   * fewest runs queued, or on session `on` when given (warm-up reaches every session that way).
+   */
+  async run(batch: PaddedBatch, on?: number): Promise<TokenEmbeddings> {
     const dims = [batch.batch, batch.seqLen];
     const feeds: Record<string, WireTensor> = {
       input_ids: this.intTensor(batch.ids, dims),
@@ -85,7 +112,8 @@ export class OnnxEncoder {
       feeds.token_type_ids = this.intTensor(new BigInt64Array(batch.batch * batch.seqLen), dims);
     }
     // Fetching only the token embeddings lets ORT skip any pooler head the export carries.
-    const result = await this.session.run(feeds, [this.output]);
+    const session = on === undefined ? this.leastBusy() : this.sessions[on];
+    const result = await session.run(feeds, [this.output]);
     const out = result[this.output];
     if (out.type !== 'float32' || out.dims.length !== 3 || !(out.data instanceof Float32Array)) {
       throw new Error(`unexpected ${this.output}: ${out.type} [${out.dims.join(', ')}]`);
@@ -100,7 +128,13 @@ export class OnnxEncoder {
   }
 
   async release(): Promise<void> {
-    await this.session.release();
+    await Promise.all(this.sessions.map((s) => s.release()));
+  }
+
+  private leastBusy(): WorkerSession {
+    let best = this.sessions[0];
+    for (const s of this.sessions) if (s.inFlight < best.inFlight) best = s;
+    return best;
   }
 
   private intTensor(values: BigInt64Array, dims: number[]): WireTensor {

@@ -138,6 +138,11 @@ export class WorkerSession {
     });
   }
 
+  /** Runs handed to the worker and not answered yet. */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
   /**
    * Runs the session on `feeds` and resolves to the `fetches` outputs. The feeds' buffers are moved
    * to the worker: the caller must not use them afterwards.
