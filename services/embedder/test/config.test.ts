@@ -10,7 +10,13 @@ describe('embedder config', () => {
       MODELS_DIR: path.join(REPO_ROOT, '.models'),
       EMBEDDER_MODELS: ['sentence-transformers/all-MiniLM-L6-v2'],
       EMBEDDER_ONNX_FILE: 'model.onnx',
+      EMBEDDER_SESSIONS: 1,
     });
+  });
+
+  it('takes a session count of at least one', () => {
+    expect(loadServiceConfig({ EMBEDDER_SESSIONS: '2' }).EMBEDDER_SESSIONS).toBe(2);
+    expect(() => loadServiceConfig({ EMBEDDER_SESSIONS: '0' })).toThrow(/EMBEDDER_SESSIONS/);
   });
 
   it('reads a model list whose first entry is the default', () => {
