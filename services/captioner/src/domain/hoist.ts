@@ -15,7 +15,7 @@
  * Results are identical: the same nodes compute the same values, only at a different time. Graphs
  * with subgraphs (If/Loop), external data or sparse initializers are left alone (undefined).
  */
-import { concat, F, intField, lenField, readFields, stringField, stringFields, valueInfo, type WireField } from './onnx-wire';
+import { concat, F, intField, lenField, lenHeader, readFields, stringField, stringFields, valueInfo, type WireField } from './onnx-wire';
 
 /** The two halves of a decoder graph. */
 export interface HoistPlan {
@@ -131,19 +131,23 @@ export function planHoist(model: Uint8Array, encoderInput = 'encoder_hidden_stat
   const pick = (names: Set<string>): Uint8Array[] => [...initializers].filter(([name]) => names.has(name)).map(([, f]) => f.raw);
   const keepOthers = (no: number): boolean => ![F.graph.node, F.graph.initializer, F.graph.input, F.graph.output, F.graph.valueInfo].includes(no as never);
   const otherGraphFields = graph.filter((f) => keepOthers(f.no)).map((f) => f.raw);
-  const modelWith = (graphBytes: Uint8Array): Uint8Array =>
-    concat(modelFields.map((f) => (f.no === F.model.graph ? lenField(F.model.graph, graphBytes) : f.raw)));
+  // The model with its graph made of `graphParts`, in one allocation: a decoder's weights are
+  // hundreds of MB, and each intermediate copy costs seconds of page faults at load time.
+  const modelWith = (graphParts: readonly Uint8Array[]): Uint8Array => {
+    const graphLength = graphParts.reduce((n, p) => n + p.length, 0);
+    return concat(modelFields.flatMap((f) => (f.no === F.model.graph ? [lenHeader(F.model.graph, graphLength), ...graphParts] : [f.raw])));
+  };
   const inOrder = (set: Set<Node>): Uint8Array[] => nodes.filter((n) => set.has(n)).map((n) => n.raw);
   const encInput = inputs[inputNames.indexOf(encoderInput)].raw;
   const outputOnly = (name: string): Uint8Array => lenField(F.graph.output, lenField(F.valueInfo.name, new TextEncoder().encode(name)));
 
-  const staticGraph = concat([
+  const staticGraph = [
     ...otherGraphFields,
     ...inOrder(staticNodes),
     ...pick(used(staticNodes)),
     encInput,
     ...boundary.map((b) => outputOnly(b)),
-  ]);
+  ];
 
   return {
     staticModel: modelWith(staticGraph),
@@ -157,7 +161,7 @@ export function planHoist(model: Uint8Array, encoderInput = 'encoder_hidden_stat
         return lenField(F.graph.input, valueInfo(b, t));
       });
       const keptInputs = inputs.filter((f, i) => inputNames[i] !== encoderInput || dynamicUsesEncoder).map((f) => f.raw);
-      const dynamicGraph = concat([
+      return modelWith([
         ...otherGraphFields,
         ...inOrder(dynamicNodes),
         ...pick(used(dynamicNodes)),
@@ -165,7 +169,6 @@ export function planHoist(model: Uint8Array, encoderInput = 'encoder_hidden_stat
         ...boundaryInputs,
         ...outputs.map((f) => f.raw),
       ]);
-      return modelWith(dynamicGraph);
     },
   };
 }

@@ -5,7 +5,7 @@ import { intraOpThreads } from '@tit/kit';
 import { CaptionTokenizer } from './caption-tokenizer';
 import { checkSeparatePair, readDecoderSignature, type DecoderLayout, type DecoderSignature, type HeadFallback } from './decoder-signature';
 import { readGenerationDefaults, type GenerationDefaults } from './generation-config';
-import { planHoist } from './hoist';
+import { planHoist, type HoistPlan } from './hoist';
 import { OnnxTextDecoder, type DecoderGraph } from './onnx-decoder';
 import { ELEM_TYPE } from './onnx-wire';
 import { parsePreprocessorConfig, type PreprocessSpec } from './preprocessor-config';
@@ -137,9 +137,21 @@ function signature(file: string, s: ort.InferenceSession, fallback: HeadFallback
   return readDecoderSignature(path.basename(file), s.inputMetadata.map(info), s.outputMetadata.map(info), fallback);
 }
 
+/** A decoder file read and planned for hoisting (planning is cheap; reading hundreds of MB is not). */
+interface PlannedGraph {
+  readonly bytes: Uint8Array;
+  readonly plan: HoistPlan | undefined;
+}
+
+function planGraph(file: string): PlannedGraph {
+  const bytes = fs.readFileSync(file);
+  return { bytes, plan: planHoist(bytes) };
+}
+
 /**
- * Opens a decoder graph. With `hoist`, the graph is split (hoist.ts) when it has an image-only
- * part worth moving; otherwise, or when the split is not possible, it is opened as it is.
+ * Opens a decoder graph. With `hoist` (or an already `planned` read of the file), the graph is
+ * split (hoist.ts) when it has an image-only part worth moving; otherwise, or when the split is
+ * not possible, it is opened as it is.
  */
 async function openGraph(
   file: string,
@@ -147,10 +159,10 @@ async function openGraph(
   fallback: HeadFallback,
   hoist: boolean,
   track: (s: ort.InferenceSession) => void,
+  planned?: PlannedGraph,
 ): Promise<DecoderGraph> {
   if (hoist) {
-    const bytes = fs.readFileSync(file);
-    const plan = planHoist(bytes);
+    const { bytes, plan } = planned ?? planGraph(file);
     if (plan) {
       const st = await session(plan.staticModel, rt, `${file} (image-only part)`);
       track(st);
@@ -224,11 +236,16 @@ export async function loadCaptionModel(files: ModelFiles, rt: RuntimeOptions): P
     let merged = files.decoders.merged;
     // Optimum's merged graphs switch branches with an If node, which hoisting cannot split; when the
     // separate files are there too, they decode faster (each step skips the cross-attention projections).
-    if (merged && hoist && firstFile && withPast && !planHoist(fs.readFileSync(merged))) merged = undefined;
+    let mergedPlan = merged && hoist ? planGraph(merged) : undefined;
+    if (merged && mergedPlan && !mergedPlan.plan && firstFile && withPast) {
+      merged = undefined;
+      mergedPlan = undefined;
+    }
     if (merged || (firstFile && !withPast)) {
       // One graph for every step (merged, a single with-past graph, or no past at all).
       const file = (merged ?? firstFile) as string;
-      first = await openGraph(file, rt, numbers, hoist, track);
+      first = await openGraph(file, rt, numbers, hoist, track, mergedPlan);
+      mergedPlan = undefined; // the bytes may be collected once the sessions hold the graphs
       next = first.sig.past.length > 0 ? first : undefined;
       layout = first.sig.past.length === 0 ? 'no-past' : first.sig.useCacheBranch ? 'merged-with-past' : 'with-past';
     } else {

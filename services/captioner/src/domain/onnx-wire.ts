@@ -114,8 +114,12 @@ function varint(n: number): number[] {
 
 /** A length-delimited field: key, length, payload. */
 export function lenField(no: number, payload: Uint8Array): Uint8Array {
-  const head = Uint8Array.from([...varint(no * 8 + 2), ...varint(payload.length)]);
-  return concat([head, payload]);
+  return concat([lenHeader(no, payload.length), payload]);
+}
+
+/** The tag and length of a length-delimited field whose payload of `length` bytes follows. */
+export function lenHeader(no: number, length: number): Uint8Array {
+  return Uint8Array.from([...varint(no * 8 + 2), ...varint(length)]);
 }
 
 /** A varint field. */
