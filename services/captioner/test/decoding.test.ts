@@ -165,5 +165,11 @@ describe('tiny random-weight fixtures: cached decoding equals uncached decoding'
     expect([separate.layout, separate.hoisted]).toEqual(['separate-with-past', true]);
     expect(reference.tokens).toHaveLength(12);
     for (const other of [merged, pastOnly, hoistedUncached, separate]) expect(other.tokens).toEqual(reference.tokens);
+    if (beams > 1) {
+      // The first beam search checked that the image-only values tile from one row; now they do.
+      const m = await load(tiny, id, true);
+      expect(m.decoder.tilesHoistedValues).toBe(true);
+      expect((await tokens(tiny, id, beams, true)).tokens).toEqual(reference.tokens);
+    }
   });
 });

@@ -8,6 +8,8 @@ import { EncoderBatcher } from '../src/domain/encoder-batcher';
 import { GenerationConfigError, readGenerationDefaults, resolveOptions } from '../src/domain/generation-config';
 import { applyRepetitionPenalty, bannedNgramTokens } from '../src/domain/logits-processors';
 import { LruCache } from '../src/domain/lru-cache';
+import { isTiled } from '../src/domain/onnx-decoder';
+import * as ort from 'onnxruntime-node';
 import { parsePreprocessorConfig, PreprocessorConfigError } from '../src/domain/preprocessor-config';
 import { rgbaToRgb } from '../src/domain/alpha';
 
@@ -200,5 +202,21 @@ describe('config', () => {
     } catch (err) {
       expect((err as ConfigError).problems.map((p) => p.split(':')[0]).sort()).toEqual(['CAPTIONER_ALPHA', 'CAPTIONER_MAX_BYTES']);
     }
+  });
+});
+
+describe('hoisted values for beams: tiled from one row only when that is what the graph computes', () => {
+  const f = (data: number[], dims: number[]): ort.Tensor => new ort.Tensor('float32', Float32Array.from(data), dims);
+  const one = { k: f([1, 2, 3], [1, 1, 3]) };
+  it('accepts the one-row values repeated per row (within float rounding)', () => {
+    expect(isTiled(one, { k: f([1, 2, 3, 1, 2, 3.000001], [2, 1, 3]) }, 2)).toBe(true);
+  });
+  it('refuses other values, other shapes, non-float values and a batch dimension that is not first', () => {
+    expect(isTiled(one, { k: f([1, 2, 3, 1, 2, 4], [2, 1, 3]) }, 2)).toBe(false);
+    expect(isTiled(one, { k: f([1, 2, 3, 1, 2, 3], [2, 3, 1]) }, 2)).toBe(false);
+    expect(isTiled(one, { k: f([1, 2, 3, 1, 2, 3], [1, 2, 3]) }, 2)).toBe(false);
+    const shape = { s: new ort.Tensor('int64', BigInt64Array.from([1n, 12n]), [2]) };
+    expect(isTiled(shape, { s: new ort.Tensor('int64', BigInt64Array.from([2n, 12n]), [2]) }, 2)).toBe(false);
+    expect(isTiled(one, {}, 2)).toBe(false);
   });
 });

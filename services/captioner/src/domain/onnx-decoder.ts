@@ -55,6 +55,15 @@ export class OnnxTextDecoder {
     return this.graphs.vocabSize;
   }
 
+  /**
+   * Whether beams reuse the one-row image-only values of the per-step graph (true), compute them
+   * per beam count (false), or have not been tried yet (undefined); see `hoistedFor`.
+   */
+  get tilesHoistedValues(): boolean | undefined {
+    const part = (this.graphs.next ?? this.graphs.first).hoisted;
+    return part ? tileVerdicts.get(part) : false;
+  }
+
   /** Whether past key/values can be reused between steps. */
   get canCache(): boolean {
     return this.graphs.next !== undefined;
@@ -68,6 +77,30 @@ export class OnnxTextDecoder {
 
 function ones(n: number): BigInt64Array {
   return new BigInt64Array(n).fill(1n);
+}
+
+/**
+ * Whether a hoisted part's values for several rows (beams) are its one-row values repeated, so the
+ * image-only work runs once per image instead of once per beam. Decided per part on its first
+ * multi-row use, by computing both ways and comparing (see `hoistedFor`); graphs whose boundary
+ * holds shapes or anything else that is not one float row per beam keep computing per row count.
+ */
+const tileVerdicts = new WeakMap<HoistedPart, boolean>();
+
+/** `many` equals `one` tiled to `rows` rows: float32, batch-first, equal within float rounding. */
+export function isTiled(one: Readonly<Record<string, ort.Tensor>>, many: Readonly<Record<string, ort.Tensor>>, rows: number): boolean {
+  return Object.entries(one).every(([name, a]) => {
+    const b = many[name];
+    if (a.type !== 'float32' || b?.type !== 'float32' || a.dims[0] !== 1 || b.dims[0] !== rows) return false;
+    if (a.dims.length !== b.dims.length || a.dims.some((d, i) => i > 0 && d !== b.dims[i])) return false;
+    const x = a.data as Float32Array;
+    const y = b.data as Float32Array;
+    for (let i = 0; i < y.length; i++) {
+      const v = x[i % x.length];
+      if (Math.abs(y[i] - v) > 1e-5 * Math.max(1, Math.abs(v))) return false;
+    }
+    return true;
+  });
 }
 
 function tileRows(data: Float32Array, rowSize: number, rows: number): Float32Array {
@@ -85,8 +118,10 @@ class OnnxDecoderSession implements DecoderSession {
   /** Past key/values by input name: self-attention ones change every step, cross-attention ones never after the first. */
   private readonly past = new Map<string, ort.Tensor>();
   private encoderTensor: ort.Tensor | undefined;
-  /** Hoisted values per graph, computed for `rows` rows. */
+  /** Hoisted values per graph, for `rows` rows. */
   private readonly hoistedValues = new Map<DecoderGraph, { rows: number; values: Record<string, ort.Tensor> }>();
+  /** Hoisted values per graph for one row, kept to tile from when beams ask for more rows. */
+  private readonly oneRowValues = new Map<DecoderGraph, Record<string, ort.Tensor>>();
 
   constructor(
     private readonly graphs: DecoderGraphs,
@@ -176,18 +211,44 @@ class OnnxDecoderSession implements DecoderSession {
   dispose(): void {
     this.past.clear();
     this.hoistedValues.clear();
+    this.oneRowValues.clear();
     this.encoderTensor = undefined;
   }
 
   /**
-   * The image-only values for `rows` rows, computed by the static graph once per row count (not
-   * tiled from one row: some are shapes that embed the batch size).
+   * The image-only values for `rows` rows. One row runs the static graph; more rows (beams) tile
+   * the one-row values when this part is known to allow it (every row holds the same image), else
+   * run the static graph for that row count: some graphs' boundary holds shapes that embed the
+   * batch size. The first multi-row use of a part decides, by computing both and comparing.
    */
   private async hoistedFor(graph: DecoderGraph, part: HoistedPart, rows: number): Promise<Record<string, ort.Tensor>> {
     const cached = this.hoistedValues.get(graph);
     if (cached?.rows === rows) return cached.values;
-    const out = await part.session.run({ encoder_hidden_states: this.encoderFor(rows) });
-    const values = Object.fromEntries(part.boundary.map((b) => [b, out[b]]));
+    const run = async (n: number): Promise<Record<string, ort.Tensor>> => {
+      const out = await part.session.run({ encoder_hidden_states: this.encoderFor(n) });
+      return Object.fromEntries(part.boundary.map((b) => [b, out[b]]));
+    };
+    let values: Record<string, ort.Tensor>;
+    if (rows === 1) {
+      values = this.oneRowValues.get(graph) ?? (await run(1));
+      this.oneRowValues.set(graph, values);
+    } else if (tileVerdicts.get(part) === false) {
+      values = await run(rows);
+    } else {
+      const one = this.oneRowValues.get(graph) ?? (await run(1));
+      this.oneRowValues.set(graph, one);
+      if (tileVerdicts.get(part) === true) {
+        values = Object.fromEntries(
+          Object.entries(one).map(([name, t]) => {
+            const data = t.data as Float32Array;
+            return [name, new ort.Tensor('float32', tileRows(data, data.length, rows), [rows, ...t.dims.slice(1)])];
+          }),
+        );
+      } else {
+        values = await run(rows);
+        tileVerdicts.set(part, isTiled(one, values, rows));
+      }
+    }
     this.hoistedValues.set(graph, { rows, values });
     return values;
   }
