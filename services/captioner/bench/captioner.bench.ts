@@ -62,11 +62,18 @@ interface Cost {
   wall: number;
   cpu: number;
 }
+/**
+ * CPU time is counted until SETTLE_MS after the operation: a caption leaves ~15–35 MB of ORT
+ * output buffers behind, and the garbage collection that follows (about 100 CPU ms on V8's helper
+ * threads here) would otherwise land in whichever contender runs next.
+ */
+const SETTLE_MS = 150;
 async function measure(fn: () => Promise<unknown>): Promise<Cost> {
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   await fn();
   const wall = performance.now() - t0;
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   const c = process.cpuUsage(c0);
   return { wall, cpu: (c.user + c.system) / 1000 };
 }
