@@ -198,17 +198,17 @@ async function benchModel(id: string, images: Buffer[]): Promise<ModelResult> {
   const rawCost: Cost[] = [];
   const serviceCost: Cost[] = [];
   const fmt = (c: Cost): string => `${c.wall.toFixed(0)}/${c.cpu.toFixed(0)}`;
+  // Interleaved, alternating which goes first (by iteration), so load from other processes hits both sides alike.
+  const pair = async (i: number, a: () => Promise<Cost>, b: () => Promise<Cost>): Promise<[Cost, Cost]> => {
+    if (i % 2 === 0) {
+      const x = await a();
+      return [x, await b()];
+    }
+    const y = await b();
+    return [await a(), y];
+  };
   for (let i = 0; i < ITER; i++) {
-    // Interleaved, alternating which goes first, so load from other processes hits both sides alike.
-    const pair = async (a: () => Promise<Cost>, b: () => Promise<Cost>): Promise<[Cost, Cost]> => {
-      if (i % 2 === 0) {
-        const x = await a();
-        return [x, await b()];
-      }
-      const y = await b();
-      return [await a(), y];
-    };
-    const [c, u] = await pair(() => decode('cached'), () => decode('uncached'));
+    const [c, u] = await pair(i, () => decode('cached'), () => decode('uncached'));
     cached.push(c);
     uncached.push(u);
     if (!quick || i === 0) pastOnly.push(await decode('past-only'));
@@ -217,7 +217,7 @@ async function benchModel(id: string, images: Buffer[]): Promise<ModelResult> {
     let rw: Cost = { wall: 0, cpu: 0 };
     let sv: Cost = { wall: 0, cpu: 0 };
     for (let k = 0; k < 2; k++) {
-      [rw, sv] = await pair(() => raw(2 * i + k), () => service(2 * i + k));
+      [rw, sv] = await pair(i, () => raw(2 * i + k), () => service(2 * i + k));
       rawCost.push(rw);
       serviceCost.push(sv);
     }
@@ -228,10 +228,7 @@ async function benchModel(id: string, images: Buffer[]): Promise<ModelResult> {
   if (beamParams) {
     await decode('cached', beamParams);
     for (let i = 0; i < BEAM_ITER; i++) {
-      const first = i % 2 === 0 ? 'cached' : 'uncached';
-      const a = await decode(first, beamParams);
-      const b = await decode(first === 'cached' ? 'uncached' : 'cached', beamParams);
-      const [c, u] = first === 'cached' ? [a, b] : [b, a];
+      const [c, u] = await pair(i, () => decode('cached', beamParams), () => decode('uncached', beamParams));
       beamCached.push(c);
       beamUncached.push(u);
       say(`  ${id} ${beamCount} beams #${i + 1} (wall/cpu ms): cached ${fmt(c)}, uncached ${fmt(u)}`);

@@ -29,10 +29,10 @@ import * as ort from 'onnxruntime-node';
 import { bindServer, createClient, createLogger, intraOpThreads, loadEmbedderProto, REPO_ROOT, unaryCall } from '@tit/kit';
 import type { FeatureExtractionPipeline } from '@huggingface/transformers';
 import { ensureFixtureModels, MINILM_MODEL_ID } from '@tit/tools/src/fixtures';
-import { loadServiceConfig } from '../src/config';
-import { Embedder } from '../src/domain/embedder';
+import { loadServiceConfig, type EmbedderConfig } from '../src/config';
+import { createEmbedder } from '../src/create-embedder';
 import { readModelSpec } from '../src/domain/model-files';
-import { sessionOptions, type OrtThreads } from '../src/domain/onnx-encoder';
+import { sessionOptions } from '../src/domain/onnx-encoder';
 import { WorkerSession, type WireTensor } from '../src/domain/worker-session';
 import { padBatch, TextTokenizer } from '../src/domain/text-tokenizer';
 import { buildServer } from '../src/server';
@@ -195,18 +195,8 @@ async function main(): Promise<void> {
 
   // 2. The service over gRPC, as configured (EMBEDDER_* from the environment; by default one
   // session using every CPU) and with one single-threaded session per CPU (EMBEDDER_SESSIONS).
-  const startService = async (t: OrtThreads) => {
-    const embedder = new Embedder(
-      [spec],
-      { maxTexts: config.EMBEDDER_MAX_TEXTS, maxChars: config.EMBEDDER_MAX_CHARS },
-      {
-        maxBatch: config.EMBEDDER_MAX_BATCH,
-        maxBatchTokens: config.EMBEDDER_MAX_BATCH_TOKENS,
-        maxWaitMs: config.EMBEDDER_MAX_WAIT_MS,
-        queueLimit: config.EMBEDDER_QUEUE_LIMIT,
-      },
-      t,
-    );
+  const startService = async (c: EmbedderConfig) => {
+    const embedder = createEmbedder({ ...c, EMBEDDER_MODELS: [MINILM_MODEL_ID] });
     const { server } = buildServer({ log: createLogger('embedder-bench', 'silent'), embedder });
     const port = await bindServer(server, '127.0.0.1', 0);
     await embedder.start();
@@ -221,10 +211,12 @@ async function main(): Promise<void> {
     };
     return { embedder, embed, info, close };
   };
-  const svc = await startService(threads);
+  const svc = await startService(config);
   const { embedder, embed } = svc;
-  const parallelThreads: OrtThreads = { ...threads, intraOp: 1, sessions: cpus };
-  const parallelSvc = cpus > 1 && (threads.sessions ?? 1) === 1 ? await startService(parallelThreads) : undefined;
+  const parallelSvc =
+    cpus > 1 && config.EMBEDDER_SESSIONS === 1
+      ? await startService({ ...config, EMBEDDER_SESSIONS: cpus, EMBEDDER_INTRA_OP_THREADS: 1 })
+      : undefined;
 
   // 3. The @huggingface/transformers feature-extraction pipeline on the same ONNX file.
   let extractor: FeatureExtractionPipeline | undefined;

@@ -236,16 +236,12 @@ export async function loadCaptionModel(files: ModelFiles, rt: RuntimeOptions): P
     let merged = files.decoders.merged;
     // Optimum's merged graphs switch branches with an If node, which hoisting cannot split; when the
     // separate files are there too, they decode faster (each step skips the cross-attention projections).
-    let mergedPlan = merged && hoist ? planGraph(merged) : undefined;
-    if (merged && mergedPlan && !mergedPlan.plan && firstFile && withPast) {
-      merged = undefined;
-      mergedPlan = undefined;
-    }
+    const mergedPlan = merged && hoist ? planGraph(merged) : undefined;
+    if (mergedPlan && !mergedPlan.plan && firstFile && withPast) merged = undefined;
     if (merged || (firstFile && !withPast)) {
       // One graph for every step (merged, a single with-past graph, or no past at all).
       const file = (merged ?? firstFile) as string;
-      first = await openGraph(file, rt, numbers, hoist, track, mergedPlan);
-      mergedPlan = undefined; // the bytes may be collected once the sessions hold the graphs
+      first = await openGraph(file, rt, numbers, hoist, track, merged ? mergedPlan : undefined);
       next = first.sig.past.length > 0 ? first : undefined;
       layout = first.sig.past.length === 0 ? 'no-past' : first.sig.useCacheBranch ? 'merged-with-past' : 'with-past';
     } else {

@@ -228,15 +228,18 @@ class OnnxDecoderSession implements DecoderSession {
       const out = await part.session.run({ encoder_hidden_states: this.encoderFor(n) });
       return Object.fromEntries(part.boundary.map((b) => [b, out[b]]));
     };
+    const oneRow = async (): Promise<Record<string, ort.Tensor>> => {
+      const kept = this.oneRowValues.get(graph) ?? (await run(1));
+      this.oneRowValues.set(graph, kept);
+      return kept;
+    };
     let values: Record<string, ort.Tensor>;
     if (rows === 1) {
-      values = this.oneRowValues.get(graph) ?? (await run(1));
-      this.oneRowValues.set(graph, values);
+      values = await oneRow();
     } else if (tileVerdicts.get(part) === false) {
       values = await run(rows);
     } else {
-      const one = this.oneRowValues.get(graph) ?? (await run(1));
-      this.oneRowValues.set(graph, one);
+      const one = await oneRow();
       if (tileVerdicts.get(part) === true) {
         values = Object.fromEntries(
           Object.entries(one).map(([name, t]) => {
