@@ -39,7 +39,7 @@ describe('round_robin over a DNS name with one address per pod (headless Service
       GRPC_HOST: ip,
       EMBEDDER_PORT: String(port),
       MODELS_DIR: await fixtureModelsDir(),
-      EMBEDDER_INTRA_OP_THREADS: '1',
+      EMBEDDER_CPUS: '1',
       LOG_LEVEL: 'debug',
       SHUTDOWN_GRACE_MS: '3000',
     });

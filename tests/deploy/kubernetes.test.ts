@@ -41,7 +41,7 @@ const INFERENCE = [
     name: 'embedder',
     portVar: 'EMBEDDER_PORT',
     addrVar: 'EMBEDDER_ADDR',
-    threadsVar: 'EMBEDDER_INTRA_OP_THREADS',
+    threadsVar: 'EMBEDDER_CPUS',
   },
   {
     name: 'captioner',
@@ -116,7 +116,7 @@ describe(`Kubernetes base (${base.via})`, () => {
       expect(c().startupProbe.periodSeconds * c().startupProbe.failureThreshold).toBeGreaterThanOrEqual(180);
     });
 
-    it('requests and limits CPU and memory (requests within limits), and sizes ONNX Runtime threads to the CPU limit', () => {
+    it('requests and limits CPU and memory (requests within limits), and sizes the ONNX Runtime sessions and threads to the CPU limit', () => {
       const { requests, limits } = c().resources ?? {};
       for (const r of ['cpu', 'memory']) {
         expect(quantity(requests[r])).toBeGreaterThan(0);

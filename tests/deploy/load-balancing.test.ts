@@ -33,7 +33,7 @@ describe('client-side round-robin over two embedder processes', () => {
       GRPC_HOST: '127.0.0.1',
       EMBEDDER_PORT: String(ports[i]),
       MODELS_DIR: await fixtureModelsDir(),
-      EMBEDDER_INTRA_OP_THREADS: '1',
+      EMBEDDER_CPUS: '1',
       LOG_LEVEL: 'debug',
       SHUTDOWN_GRACE_MS: '3000',
     });

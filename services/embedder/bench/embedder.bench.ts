@@ -7,13 +7,14 @@
  *
  * All baselines are measured in the same run, on the same ONNX file:
  * 1. raw onnxruntime-node in-process: pre-tokenized batches, padding and `session.run` only, at
- *    batch sizes 1..64, with the service's session options, one intra-op thread per CPU, ORT's
+ *    batch sizes 1..64, with the service's session options and a thread per CPU, with ORT's
  *    defaults, and one single-threaded session per CPU in worker threads running batches in
  *    parallel; the fastest combination is the baseline (also run length-sorted, to show what the
  *    run planner gains);
  * 2. the service: a real gRPC server (in this process) and a real client, 16 concurrent callers
  *    sending one text per call (and 4 callers sending 32 texts per call), as configured (default:
- *    one session using every CPU) and with one single-threaded session per CPU (EMBEDDER_SESSIONS);
+ *    one single-threaded session per CPU plus a lone-query session using every CPU) and in the
+ *    other layout (one session using every CPU; EMBEDDER_SESSIONS=1);
  * 3. `@huggingface/transformers` feature-extraction pipeline in-process (offline, same folder),
  *    16 concurrent callers, one text per call;
  * 4. latency: one query at a time, p50 through the service and through `Embedder.embed` in-process
@@ -26,13 +27,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { bindServer, createClient, createLogger, intraOpThreads, loadEmbedderProto, REPO_ROOT, unaryCall } from '@tit/kit';
+import { bindServer, createClient, createLogger, loadEmbedderProto, REPO_ROOT, unaryCall } from '@tit/kit';
 import type { FeatureExtractionPipeline } from '@huggingface/transformers';
 import { ensureFixtureModels, MINILM_MODEL_ID } from '@tit/tools/src/fixtures';
 import { loadServiceConfig, type EmbedderConfig } from '../src/config';
 import { createEmbedder } from '../src/create-embedder';
 import { readModelSpec } from '../src/domain/model-files';
-import { sessionOptions } from '../src/domain/onnx-encoder';
+import { sessionLayout, sessionOptions, type SessionLayout } from '../src/domain/onnx-encoder';
 import { WorkerSession, type WireTensor } from '../src/domain/worker-session';
 import { padBatch, TextTokenizer } from '../src/domain/text-tokenizer';
 import { buildServer } from '../src/server';
@@ -134,7 +135,12 @@ async function main(): Promise<void> {
     interOp: config.EMBEDDER_INTER_OP_THREADS,
     spinning: config.EMBEDDER_INTRA_OP_SPINNING,
     sessions: config.EMBEDDER_SESSIONS,
+    loneSession: config.EMBEDDER_LONE_SESSION,
   };
+  const describeLayout = (l: SessionLayout): string =>
+    `${l.parallel} session${l.parallel > 1 ? 's' : ''} x ${l.threadsEach} thread${l.threadsEach > 1 ? 's' : ''}` +
+    (l.loneThreads > 0 ? ` + a ${l.loneThreads}-thread lone-query session` : '');
+  const layout = sessionLayout(threads);
   const spec = readModelSpec(MODELS_DIR, MINILM_MODEL_ID, config.EMBEDDER_ONNX_FILE);
   const tokenizer = new TextTokenizer(spec.tokenizerJson, spec.tokenizerConfig, spec.maxTokens);
   const { texts, source } = loadTexts(N_TEXTS);
@@ -148,13 +154,15 @@ async function main(): Promise<void> {
   // the fastest combination is the baseline. Each contender runs given batches of token rows
   // (padding included: a fraction of a percent of a run).
   const cpus = os.availableParallelism();
+  // The service's session options with a thread per CPU: what a lone query runs on in the service
+  // (its lone-query session, or its only session) and the latency baseline.
   const rawSessions = {
-    service: await ort.InferenceSession.create(spec.onnxPath, sessionOptions(threads)),
+    'service options': await ort.InferenceSession.create(spec.onnxPath, sessionOptions({ ...threads, intraOp: layout.loneThreads || layout.threadsEach })),
     [`${cpus} threads`]: await ort.InferenceSession.create(spec.onnxPath, sessionOptions({ intraOp: cpus, interOp: 0 })),
     'ORT defaults': await ort.InferenceSession.create(spec.onnxPath, { graphOptimizationLevel: 'all' }),
   };
-  const withTypes = rawSessions.service.inputNames.includes('token_type_ids');
-  const output = rawSessions.service.outputNames.includes('last_hidden_state') ? 'last_hidden_state' : 'token_embeddings';
+  const withTypes = rawSessions['service options'].inputNames.includes('token_type_ids');
+  const output = rawSessions['service options'].outputNames.includes('last_hidden_state') ? 'last_hidden_state' : 'token_embeddings';
   const workers = cpus > 1 ? await Promise.all(Array.from({ length: cpus }, () => WorkerSession.create(spec.onnxPath, sessionOptions({ intraOp: 1, interOp: 0 })))) : [];
   type Contender = (batches: number[][][]) => Promise<unknown>;
   const contenders: Record<string, Contender> = Object.fromEntries(
@@ -213,10 +221,16 @@ async function main(): Promise<void> {
   };
   const svc = await startService(config);
   const { embedder, embed } = svc;
-  const parallelSvc =
-    cpus > 1 && config.EMBEDDER_SESSIONS === 1
-      ? await startService({ ...config, EMBEDDER_SESSIONS: cpus, EMBEDDER_INTRA_OP_THREADS: 1 })
-      : undefined;
+  // The other layout for comparison: one session using every CPU when the configured service runs
+  // several in parallel, one single-threaded session per CPU (with a lone-query session) otherwise.
+  const altConfig: EmbedderConfig =
+    layout.parallel > 1
+      ? { ...config, EMBEDDER_SESSIONS: 1, EMBEDDER_INTRA_OP_THREADS: 0 }
+      : { ...config, EMBEDDER_SESSIONS: 0, EMBEDDER_INTRA_OP_THREADS: 0, EMBEDDER_LONE_SESSION: true };
+  const altLayout = sessionLayout({ ...threads, sessions: altConfig.EMBEDDER_SESSIONS, intraOp: 0, loneSession: altConfig.EMBEDDER_LONE_SESSION });
+  const altEnv = `EMBEDDER_SESSIONS=${altConfig.EMBEDDER_SESSIONS}${altLayout.parallel > 1 ? '' : ' (one session)'}`;
+  const altSvc = cpus > 1 ? await startService(altConfig) : undefined;
+  console.log(`  service: ${describeLayout(layout)}; compared with ${altEnv}: ${describeLayout(altLayout)}`);
 
   // 3. The @huggingface/transformers feature-extraction pipeline on the same ONNX file.
   let extractor: FeatureExtractionPipeline | undefined;
@@ -239,7 +253,7 @@ async function main(): Promise<void> {
   const sortedBatches: number[][][][] = [];
   for (let c = 0; c < N_TEXTS; c += CHUNK) sortedBatches.push(batchesOf(rows.slice(c, c + CHUNK).sort((a, b) => a.length - b.length), best.bs));
   const zero = (): Spent => ({ ms: 0, cpuMs: 0 });
-  const totals = { raw: zero(), rawSorted: zero(), service: zero(), parallel: zero(), hf: zero(), bulk: zero() };
+  const totals = { raw: zero(), rawSorted: zero(), service: zero(), alt: zero(), hf: zero(), bulk: zero() };
   let items = 0;
   let batches = 0;
   for (let r = 0; r < ROUNDS; r++) {
@@ -251,8 +265,8 @@ async function main(): Promise<void> {
       const after = embedder.stats()[MINILM_MODEL_ID];
       items += after.items - before.items;
       batches += after.batches - before.batches;
-      const par = parallelSvc;
-      if (par) totals.parallel = add(totals.parallel, await measure(() => drive(CHUNK, CONCURRENCY, (i) => par.embed([texts[c + i]]))));
+      const alt = altSvc;
+      if (alt) totals.alt = add(totals.alt, await measure(() => drive(CHUNK, CONCURRENCY, (i) => alt.embed([texts[c + i]]))));
       const ex = extractor;
       if (ex) {
         totals.hf = add(totals.hf, await measure(() => drive(CHUNK, CONCURRENCY, (i) => ex(texts[c + i], { pooling: 'mean', normalize: true }))));
@@ -267,7 +281,7 @@ async function main(): Promise<void> {
   const rawBest = rate(totals.raw);
   const service = rate(totals.service);
   const bulk = rate(totals.bulk);
-  const parallel = parallelSvc ? rate(totals.parallel) : undefined;
+  const altRate = altSvc ? rate(totals.alt) : undefined;
   const hf = extractor ? rate(totals.hf) : undefined;
   for (const [name, t] of Object.entries(totals)) {
     if (t.ms > 0) console.log(`  ${name}: ${rate(t).toFixed(1)} texts/s, ${cpuPerText(t).toFixed(2)} CPU ms/text`);
@@ -281,12 +295,12 @@ async function main(): Promise<void> {
   const domainLat: number[] = [];
   // The floor of any call here: a gRPC round trip that does no work (GetModelInfo).
   const rttLat: number[] = [];
-  // One query at a time through the service with one single-threaded session per CPU.
-  const parLat: number[] = [];
+  // One query at a time through the service in the other layout.
+  const altLat: number[] = [];
   for (let i = 0; i < N_LATENCY; i++) {
     const feeds = feedsOf([rows[i]], tokenizer.padId, withTypes);
     let t0 = now();
-    await rawSessions.service.run(feeds);
+    await rawSessions['service options'].run(feeds);
     rawLat.push(now() - t0);
     t0 = now();
     await embed([texts[i]]);
@@ -297,10 +311,10 @@ async function main(): Promise<void> {
     t0 = now();
     await svc.info();
     rttLat.push(now() - t0);
-    if (parallelSvc) {
+    if (altSvc) {
       t0 = now();
-      await parallelSvc.embed([texts[i]]);
-      parLat.push(now() - t0);
+      await altSvc.embed([texts[i]]);
+      altLat.push(now() - t0);
     }
   }
   const overhead = p50(svcLat) - p50(rawLat);
@@ -321,14 +335,14 @@ async function main(): Promise<void> {
     await extractor.dispose();
   }
   await svc.close();
-  await parallelSvc?.close();
+  await altSvc?.close();
   for (const s of Object.values(rawSessions)) await s.release();
   for (const w of workers) await w.release();
   const bestBatch = best.key;
 
   const figures: Figure[] = [
     {
-      metric: `service throughput, ${CONCURRENCY} callers x 1 text, vs raw onnxruntime-node (best: ${bestBatch})`,
+      metric: `service throughput (${describeLayout(layout)}), ${CONCURRENCY} callers x 1 text, vs raw onnxruntime-node (best: ${bestBatch})`,
       value: +service.toFixed(1),
       unit: 'texts/s',
       baseline: `${rawBest.toFixed(1)} texts/s`,
@@ -336,24 +350,15 @@ async function main(): Promise<void> {
       target: '>= 0.9',
       met: service / rawBest >= 0.9,
     },
-    ...(parallel === undefined
+    ...(altRate === undefined
       ? []
       : [
           {
-            metric: `service with ${cpus} sessions x 1 thread (EMBEDDER_SESSIONS=${cpus} EMBEDDER_INTRA_OP_THREADS=1), ${CONCURRENCY} callers x 1 text, vs raw onnxruntime-node (best: ${bestBatch})`,
-            value: +parallel.toFixed(1),
-            unit: 'texts/s',
-            baseline: `${rawBest.toFixed(1)} texts/s`,
-            ratio: +(parallel / rawBest).toFixed(3),
-            target: '>= 0.9',
-            met: parallel / rawBest >= 0.9,
-          },
-          {
-            metric: `service with ${cpus} sessions x 1 thread vs the default service (1 session x ${intraOpThreads(threads.intraOp)} threads), ${CONCURRENCY} callers x 1 text`,
-            value: +parallel.toFixed(1),
+            metric: `service with ${altEnv} (${describeLayout(altLayout)}), ${CONCURRENCY} callers x 1 text, vs the service as configured`,
+            value: +altRate.toFixed(1),
             unit: 'texts/s',
             baseline: `${service.toFixed(1)} texts/s`,
-            ratio: +(parallel / service).toFixed(3),
+            ratio: +(altRate / service).toFixed(3),
           },
         ]),
     ...(hf === undefined
@@ -383,15 +388,15 @@ async function main(): Promise<void> {
       unit: 'ms',
       baseline: `${p50(rawLat).toFixed(3)} ms raw, ${p50(domainLat).toFixed(3)} ms in-process`,
     },
-    ...(parLat.length === 0
+    ...(altLat.length === 0
       ? []
       : [
           {
-            metric: `p50 latency of one query, service with ${cpus} sessions x 1 thread vs the default service`,
-            value: +p50(parLat).toFixed(3),
+            metric: `p50 latency of one query, service with ${altEnv} vs the service as configured`,
+            value: +p50(altLat).toFixed(3),
             unit: 'ms',
             baseline: `${p50(svcLat).toFixed(3)} ms`,
-            ratio: +(p50(parLat) / p50(svcLat)).toFixed(3),
+            ratio: +(p50(altLat) / p50(svcLat)).toFixed(3),
           },
         ]),
     {
@@ -453,14 +458,13 @@ async function main(): Promise<void> {
           maxBatch: config.EMBEDDER_MAX_BATCH,
           maxBatchTokens: config.EMBEDDER_MAX_BATCH_TOKENS,
           maxWaitMs: config.EMBEDDER_MAX_WAIT_MS,
-          intraOpThreads: threads.intraOp || 'ORT default',
+          sessions: describeLayout(layout),
           intraOpSpinning: threads.spinning,
-          sessions: threads.sessions,
         },
         rawSweepTextsPerSecond: sweep,
         loadAverage: os.loadavg().map((l) => +l.toFixed(2)),
         serviceMeanBatch: +meanBatch.toFixed(2),
-        latencyMs: { ...(parLat.length > 0 && { parallelServiceP50: +p50(parLat).toFixed(3) }), serviceP50: +p50(svcLat).toFixed(3), inProcessP50: +p50(domainLat).toFixed(3), emptyGrpcCallP50: +p50(rttLat).toFixed(3), rawP50: +p50(rawLat).toFixed(3) },
+        latencyMs: { ...(altLat.length > 0 && { otherLayoutServiceP50: +p50(altLat).toFixed(3) }), serviceP50: +p50(svcLat).toFixed(3), inProcessP50: +p50(domainLat).toFixed(3), emptyGrpcCallP50: +p50(rttLat).toFixed(3), rawP50: +p50(rawLat).toFixed(3) },
         ...(hfError && { transformersError: hfError }),
         figures,
       },

@@ -13,14 +13,23 @@ export const schema = {
   EMBEDDER_MODELS: env.list([DEFAULT_EMBEDDER_MODEL]),
   /** File in each model's `onnx/` folder (model.onnx, model_quantized.onnx, ...), or a path inside the model folder. */
   EMBEDDER_ONNX_FILE: env.string('model.onnx'),
-  /** ONNX Runtime intra-op threads per session; 0 = one per CPU this process may use. */
+  /**
+   * CPUs the sessions and their threads are planned for; 0 = those this process may use. Set it to
+   * the container's CPU limit where os.availableParallelism() reports the node's cores (Kubernetes).
+   */
+  EMBEDDER_CPUS: env.int(0, 0, 1024),
+  /** ONNX Runtime intra-op threads per parallel session; 0 = EMBEDDER_CPUS shared out among them. */
   EMBEDDER_INTRA_OP_THREADS: env.int(0, 0, 256),
   /**
-   * ONNX Runtime sessions per model, each in its own worker thread, running batches in parallel.
-   * One (the default) gives the lowest single-query latency; one per CPU with
-   * EMBEDDER_INTRA_OP_THREADS=1 gives the most throughput under load (see the README).
+   * ONNX Runtime sessions per model running batches in parallel, each in its own worker thread;
+   * 0 (the default) = one per CPU, which gets the most texts through under load (see the README).
    */
-  EMBEDDER_SESSIONS: env.int(1, 1, 64),
+  EMBEDDER_SESSIONS: env.int(0, 0, 64),
+  /**
+   * With more than one parallel session, keep one more session that uses every CPU for a run that
+   * starts while all are idle, so a lone query is as fast as with one session (one more copy of the weights).
+   */
+  EMBEDDER_LONE_SESSION: env.bool(true),
   /** ONNX Runtime inter-op threads; 0 = ORT's default (unused with sequential execution). */
   EMBEDDER_INTER_OP_THREADS: env.int(0, 0, 256),
   /** Let idle ORT intra-op threads spin-wait (lower wake-up latency, but they steal the cores the event loop needs). */

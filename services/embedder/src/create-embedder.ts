@@ -22,6 +22,8 @@ export function createEmbedder(config: EmbedderConfig): Embedder {
       interOp: config.EMBEDDER_INTER_OP_THREADS,
       spinning: config.EMBEDDER_INTRA_OP_SPINNING,
       sessions: config.EMBEDDER_SESSIONS,
+      loneSession: config.EMBEDDER_LONE_SESSION,
+      ...(config.EMBEDDER_CPUS > 0 && { cpus: config.EMBEDDER_CPUS }),
     },
   );
 }

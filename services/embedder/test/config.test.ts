@@ -10,13 +10,16 @@ describe('embedder config', () => {
       MODELS_DIR: path.join(REPO_ROOT, '.models'),
       EMBEDDER_MODELS: ['sentence-transformers/all-MiniLM-L6-v2'],
       EMBEDDER_ONNX_FILE: 'model.onnx',
-      EMBEDDER_SESSIONS: 1,
+      EMBEDDER_SESSIONS: 0,
+      EMBEDDER_LONE_SESSION: true,
     });
   });
 
-  it('takes a session count of at least one', () => {
+  it('takes a session count (0 = one per CPU) and the lone-query session switch', () => {
     expect(loadServiceConfig({ EMBEDDER_SESSIONS: '2' }).EMBEDDER_SESSIONS).toBe(2);
-    expect(() => loadServiceConfig({ EMBEDDER_SESSIONS: '0' })).toThrow(/EMBEDDER_SESSIONS/);
+    expect(() => loadServiceConfig({ EMBEDDER_SESSIONS: '-1' })).toThrow(/EMBEDDER_SESSIONS/);
+    expect(() => loadServiceConfig({ EMBEDDER_SESSIONS: '65' })).toThrow(/EMBEDDER_SESSIONS/);
+    expect(loadServiceConfig({ EMBEDDER_LONE_SESSION: 'false' }).EMBEDDER_LONE_SESSION).toBe(false);
   });
 
   it('reads a model list whose first entry is the default', () => {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { EmbeddingModel } from '../src/domain/embedding-model';
 import { readModelSpec } from '../src/domain/model-files';
-import { OnnxEncoder } from '../src/domain/onnx-encoder';
+import { OnnxEncoder, sessionLayout } from '../src/domain/onnx-encoder';
 import { pool } from '../src/domain/pooling';
 import { padBatch } from '../src/domain/text-tokenizer';
 import { MINILM_MODEL_ID, tinyModelsDir, variantOf, writeJson } from './helpers/fixture-models';
@@ -131,6 +131,19 @@ describe('EmbeddingModel follows the model files', () => {
   });
 });
 
+describe('sessionLayout', () => {
+  it('shares the CPUs out among the parallel sessions and adds a lone-query session only where it has more threads', () => {
+    const layout = (t: Partial<Parameters<typeof sessionLayout>[0]>) => sessionLayout({ intraOp: 0, interOp: 0, ...t });
+    expect(layout({ cpus: 2 })).toEqual({ parallel: 1, threadsEach: 2, loneThreads: 0 });
+    expect(layout({ cpus: 2, sessions: 0, loneSession: true })).toEqual({ parallel: 2, threadsEach: 1, loneThreads: 2 });
+    expect(layout({ cpus: 2, sessions: 0, loneSession: false })).toEqual({ parallel: 2, threadsEach: 1, loneThreads: 0 });
+    expect(layout({ cpus: 1, sessions: 0, loneSession: true })).toEqual({ parallel: 1, threadsEach: 1, loneThreads: 0 });
+    expect(layout({ cpus: 8, sessions: 4, loneSession: true })).toEqual({ parallel: 4, threadsEach: 2, loneThreads: 8 });
+    expect(layout({ cpus: 2, sessions: 2, intraOp: 2, loneSession: true })).toEqual({ parallel: 2, threadsEach: 2, loneThreads: 0 });
+    expect(layout({ cpus: 2, sessions: 3, loneSession: true })).toEqual({ parallel: 3, threadsEach: 1, loneThreads: 2 });
+  });
+});
+
 describe('EmbeddingModel with two sessions in parallel', () => {
   const fx = tinyModelsDir();
   const spec = readModelSpec(fx.modelsDir, MINILM_MODEL_ID, 'model.onnx');
@@ -149,6 +162,26 @@ describe('EmbeddingModel with two sessions in parallel', () => {
       expect(Array.from(b.data)).toEqual(Array.from(a.data));
       const on1 = await encoder.run(batch(), 1);
       expect(Array.from(on1.data)).toEqual(Array.from(a.data));
+    } finally {
+      await encoder.release();
+    }
+  });
+
+  it('sends a run that starts while every session is idle to the lone-query session, others to the parallel ones', async () => {
+    const encoder = await OnnxEncoder.create(spec.onnxPath, { intraOp: 0, interOp: 1, sessions: 0, loneSession: true, cpus: 2 });
+    try {
+      expect([encoder.sessionCount, encoder.allSessionCount]).toEqual([2, 3]);
+      const batch = () => padBatch([[101, 1037, 3899, 102]], 0);
+      const lone = encoder.run(batch());
+      expect(encoder.inFlight()).toEqual([0, 0, 1]);
+      const more = [encoder.run(batch()), encoder.run(batch()), encoder.run(batch())];
+      expect(encoder.inFlight()).toEqual([2, 1, 1]);
+      const [first, ...rest] = await Promise.all([lone, ...more]);
+      for (const r of rest) expect(Array.from(r.data)).toEqual(Array.from(first.data));
+      expect(encoder.inFlight()).toEqual([0, 0, 0]);
+      const again = encoder.run(batch());
+      expect(encoder.inFlight()).toEqual([0, 0, 1]);
+      await again;
     } finally {
       await encoder.release();
     }

@@ -118,7 +118,7 @@ async function main(): Promise<void> {
           GRPC_HOST: '127.0.0.1',
           EMBEDDER_PORT: String(ep),
           MODELS_DIR: models,
-          EMBEDDER_INTRA_OP_THREADS: '2',
+          EMBEDDER_CPUS: '2',
         },
         { grpc: `127.0.0.1:${ep}` },
         async () => {

@@ -93,7 +93,7 @@ export class EmbeddingModel {
     await this.embed(Array.from({ length: Math.min(maxBatch, 8) }, () => long));
     // The calls above reach one session; every other session gets the same two runs directly.
     const rows = [[this.tokenizer.encode('warm up')], Array.from({ length: Math.min(maxBatch, 8) }, () => this.tokenizer.encode(long))];
-    for (let on = 1; on < this.encoder.sessionCount; on++) {
+    for (let on = 0; on < this.encoder.allSessionCount; on++) {
       for (const r of rows) await this.encoder.run(padBatch(r, this.tokenizer.padId), on);
     }
   }

@@ -4,7 +4,10 @@ import type { PaddedBatch } from './text-tokenizer';
 import type { TokenEmbeddings } from './pooling';
 import { WorkerSession, type WireTensor } from './worker-session';
 
-/** ONNX Runtime threading; intra-op 0 = one thread per CPU this process may use, inter-op 0 = ORT's default. */
+/**
+ * ONNX Runtime threading. Intra-op 0 = the CPUs this process may use shared out among the parallel
+ * sessions (at least one each); inter-op 0 = ORT's default.
+ */
 export interface OrtThreads {
   readonly intraOp: number;
   readonly interOp: number;
@@ -15,19 +18,46 @@ export interface OrtThreads {
    */
   readonly spinning?: boolean;
   /**
-   * Sessions per model, each in its own worker thread with `intraOp` threads, running different
-   * batches in parallel (default 1). Small batches parallelize poorly inside one run (ORT's
-   * threads meet at every operator), so under load one single-threaded session per CPU gets more
-   * texts through than one session using every CPU; a lone query then runs on one thread, which
-   * is slower. Each session holds its own copy of the weights.
+   * Sessions per model running different batches in parallel, each in its own worker thread
+   * (default 1; 0 = one per CPU). Small batches parallelize poorly inside one run (ORT's threads
+   * meet at every operator), so under load one single-threaded session per CPU gets more texts
+   * through than one session using every CPU. Each session holds its own copy of the weights.
    */
   readonly sessions?: number;
+  /**
+   * With more than one parallel session: also keep one session that uses every CPU, for a run that
+   * starts while no session is running (a lone query), which one thread would run slower.
+   */
+  readonly loneSession?: boolean;
+  /** CPUs to plan the sessions for (default: those this process may use). */
+  readonly cpus?: number;
+}
+
+/** The sessions an `OrtThreads` asks for on a machine with `cpus` CPUs. */
+export interface SessionLayout {
+  /** Sessions that run batches in parallel. */
+  readonly parallel: number;
+  /** Intra-op threads of each parallel session. */
+  readonly threadsEach: number;
+  /** Intra-op threads of the lone-query session, 0 for none. */
+  readonly loneThreads: number;
+}
+
+export function sessionLayout(threads: OrtThreads): SessionLayout {
+  const cpus = threads.cpus ?? intraOpThreads(0);
+  const parallel = threads.sessions === 0 ? cpus : Math.max(1, threads.sessions ?? 1);
+  const threadsEach = threads.intraOp > 0 ? threads.intraOp : Math.max(1, Math.floor(cpus / parallel));
+  const wantLone = (threads.loneSession ?? false) && parallel > 1 && cpus > threadsEach;
+  return { parallel, threadsEach, loneThreads: wantLone ? cpus : 0 };
 }
 
 /** The output names a transformer export may give its token embeddings, in order of preference. */
 const TOKEN_OUTPUTS = ['last_hidden_state', 'token_embeddings'];
 
-/** Session options shared by the service and the benchmark's raw baseline, so they compare like for like. */
+/**
+ * Session options shared by the service and the benchmark's raw baseline, so they compare like for
+ * like; `intraOp` is this session's own thread count here (0 = one per CPU).
+ */
 export function sessionOptions(threads: OrtThreads): ort.InferenceSession.SessionOptions {
   return {
     graphOptimizationLevel: 'all',
@@ -42,22 +72,26 @@ export function sessionOptions(threads: OrtThreads): ort.InferenceSession.Sessio
  * The ONNX Runtime sessions of a BERT-like encoder (Optimum / sentence-transformers export:
  * int64 `input_ids`, `attention_mask` and optionally `token_type_ids`; float32
  * `last_hidden_state`), each running in a worker thread so the event loop keeps serving calls
- * during a run (see worker-session.ts). Created once; `run` may be called concurrently: each call
- * goes to the session with the fewest runs queued, and a session's worker runs its calls one
- * after another, so its intra-op threads are never oversubscribed.
+ * during a run (see worker-session.ts). Created once; `run` may be called concurrently: a run that
+ * starts while every session is idle goes to the lone-query session when there is one (all CPUs
+ * on one run), any other to the parallel session with the fewest runs queued; a session's worker
+ * runs its calls one after another, so its intra-op threads are never oversubscribed.
  */
 export class OnnxEncoder {
   private constructor(
+    /** The parallel sessions, then the lone-query session if any. */
     private readonly sessions: readonly WorkerSession[],
+    private readonly parallel: number,
     private readonly output: string,
     private readonly inputs: ReadonlySet<string>,
     private readonly int32: boolean,
   ) {}
 
   static async create(onnxPath: string, threads: OrtThreads): Promise<OnnxEncoder> {
-    const count = Math.max(1, threads.sessions ?? 1);
+    const layout = sessionLayout(threads);
+    const intraOps = [...Array.from({ length: layout.parallel }, () => layout.threadsEach), ...(layout.loneThreads > 0 ? [layout.loneThreads] : [])];
     const created = await Promise.allSettled(
-      Array.from({ length: count }, () => WorkerSession.create(onnxPath, sessionOptions(threads))),
+      intraOps.map((intraOp) => WorkerSession.create(onnxPath, sessionOptions({ ...threads, intraOp }))),
     );
     const sessions = created.flatMap((c) => (c.status === 'fulfilled' ? [c.value] : []));
     const failed = created.find((c): c is PromiseRejectedResult => c.status === 'rejected');
@@ -85,22 +119,27 @@ export class OnnxEncoder {
       );
     }
     const int32 = inputTypes.input_ids === 'int32';
-    return new OnnxEncoder(sessions, output, names, int32);
+    return new OnnxEncoder(sessions, layout.parallel, output, names, int32);
   }
 
-  /** How many sessions run batches in parallel. */
+  /** How many sessions run batches in parallel (the lone-query session not counted). */
   get sessionCount(): number {
+    return this.parallel;
+  }
+
+  /** Every session: the parallel ones, then the lone-query session if there is one. */
+  get allSessionCount(): number {
     return this.sessions.length;
   }
 
-  /** Runs queued or running on each session. */
+  /** Runs queued or running on each session, in the order of `allSessionCount`. */
   inFlight(): number[] {
     return this.sessions.map((s) => s.inFlight);
   }
 
   /**
-   * Runs the encoder on a padded batch and returns its token embeddings, on the session with the
-   * fewest runs queued, or on session `on` when given (warm-up reaches every session that way).
+   * Runs the encoder on a padded batch and returns its token embeddings, on the session the class
+   * comment describes, or on session `on` when given (warm-up reaches every session that way).
    */
   async run(batch: PaddedBatch, on?: number): Promise<TokenEmbeddings> {
     const dims = [batch.batch, batch.seqLen];
@@ -112,7 +151,7 @@ export class OnnxEncoder {
       feeds.token_type_ids = this.intTensor(new BigInt64Array(batch.batch * batch.seqLen), dims);
     }
     // Fetching only the token embeddings lets ORT skip any pooler head the export carries.
-    const session = on === undefined ? this.leastBusy() : this.sessions[on];
+    const session = on === undefined ? this.pick() : this.sessions[on];
     const result = await session.run(feeds, [this.output]);
     const out = result[this.output];
     if (out.type !== 'float32' || out.dims.length !== 3 || !(out.data instanceof Float32Array)) {
@@ -131,9 +170,11 @@ export class OnnxEncoder {
     await Promise.all(this.sessions.map((s) => s.release()));
   }
 
-  private leastBusy(): WorkerSession {
+  /** The lone-query session when every session is idle, else the parallel session with the fewest runs queued. */
+  private pick(): WorkerSession {
+    if (this.sessions.length > this.parallel && this.sessions.every((s) => s.inFlight === 0)) return this.sessions[this.parallel];
     let best = this.sessions[0];
-    for (const s of this.sessions) if (s.inFlight < best.inFlight) best = s;
+    for (const s of this.sessions.slice(0, this.parallel)) if (s.inFlight < best.inFlight) best = s;
     return best;
   }
 
