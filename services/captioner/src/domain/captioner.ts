@@ -183,6 +183,14 @@ export class Captioner {
     return { encoderBatches, active: this.active, cached: this.cache.size };
   }
 
+  /**
+   * A loaded model's sessions (the default model's when `id` is empty), for benchmarks that drive
+   * the very sessions the service runs; undefined before `start`.
+   */
+  loadedModel(id?: string): CaptionModel | undefined {
+    return this.served.get(this.resolveId(id))?.model;
+  }
+
   /** Every served model, default first. */
   list(): ModelDescription[] {
     return this.files.map((f) => this.describe(f.id));
