@@ -174,8 +174,8 @@ function scaleSection(r: BenchResult | null): string[] {
   const s2 = get(2, 1);
   out.push('What it shows:', '');
   for (const [one, two, label] of [
-    [d1, d2, "ONNX Runtime's default threads (one per core)"],
-    [s1, s2, 'one intra-op thread per process (a 1-CPU pod)'],
+    [d1, d2, 'the default layout (sessions and threads for every core)'],
+    [s1, s2, 'each process planned for 1 CPU (EMBEDDER_CPUS=1, a 1-CPU pod)'],
   ] as const) {
     if (!one || !two) continue;
     const gain = two.perSecond / one.perSecond;

@@ -5,7 +5,7 @@ import type { TokenEmbeddings } from './pooling';
 import { WorkerSession, type WireTensor } from './worker-session';
 
 /**
- * ONNX Runtime threading. Intra-op 0 = the CPUs this process may use shared out among the parallel
+ * ONNX Runtime threading. Intra-op 0 = the planned CPUs (`cpus`) shared out among the parallel
  * sessions (at least one each); inter-op 0 = ORT's default.
  */
 export interface OrtThreads {
@@ -33,7 +33,7 @@ export interface OrtThreads {
   readonly cpus?: number;
 }
 
-/** The sessions an `OrtThreads` asks for on a machine with `cpus` CPUs. */
+/** The sessions an `OrtThreads` asks for. */
 export interface SessionLayout {
   /** Sessions that run batches in parallel. */
   readonly parallel: number;
@@ -43,6 +43,7 @@ export interface SessionLayout {
   readonly loneThreads: number;
 }
 
+/** Plans the sessions: `sessions` 0 = one per CPU; a lone-query session only where it gets more threads than a parallel one. */
 export function sessionLayout(threads: OrtThreads): SessionLayout {
   const cpus = threads.cpus ?? intraOpThreads(0);
   const parallel = threads.sessions === 0 ? cpus : Math.max(1, threads.sessions ?? 1);

@@ -4,9 +4,9 @@
  * `ipv4:127.0.0.1:p1,127.0.0.1:p2` target: the addresses a Kubernetes headless Service's DNS
  * returns), 16 callers sending one text per call, as the gateway does.
  *
- * Two pairs of processes: with ONNX Runtime's default threads (one per core: each process alone
- * would use the whole machine) and with 1 intra-op thread each (one core per process, as a pod
- * with a 1-CPU limit). The CPU time of each process during a slice shows how the balancer split
+ * Two pairs of processes: in the default layout (sessions and threads planned for every core:
+ * each process alone would use the whole machine) and planned for one CPU each (EMBEDDER_CPUS=1:
+ * one single-threaded session, as a pod with a 1-CPU limit). The CPU time of each process during a slice shows how the balancer split
  * the work. Configurations are interleaved across rounds so drifting load hits them alike.
  *
  * Usage: npx tsx tools/src/bench/system/scale-out.ts [--quick]; writes docs/bench/scale-out.json.
@@ -54,10 +54,10 @@ export interface ScaleOutOptions {
 }
 
 export const SCALE_CONFIGS: readonly ScaleConfig[] = [
-  { name: '1 process, default ORT threads', processes: 1, threads: 'default' },
-  { name: '2 processes, default ORT threads each', processes: 2, threads: 'default' },
-  { name: '1 process, 1 intra-op thread', processes: 1, threads: 1 },
-  { name: '2 processes, 1 intra-op thread each', processes: 2, threads: 1 },
+  { name: '1 process, default layout', processes: 1, threads: 'default' },
+  { name: '2 processes, default layout each', processes: 2, threads: 'default' },
+  { name: '1 process, planned for 1 CPU', processes: 1, threads: 1 },
+  { name: '2 processes, planned for 1 CPU each', processes: 2, threads: 1 },
 ];
 
 export async function runScaleOut(o: ScaleOutOptions): Promise<{ rows: ScaleRow[]; figures: Figure[]; notes: string[]; load: LoadSummary }> {
@@ -69,8 +69,8 @@ export async function runScaleOut(o: ScaleOutOptions): Promise<{ rows: ScaleRow[
   const notes: string[] = [];
   try {
     for (const kind of kinds) {
-      log(`starting 2 embedder processes (${kind === 'default' ? 'default ORT threads' : '1 intra-op thread'})...`);
-      const env = kind === 'default' ? {} : { EMBEDDER_INTRA_OP_THREADS: '1' };
+      log(`starting 2 embedder processes (${kind === 'default' ? 'default layout' : 'EMBEDDER_CPUS=1'})...`);
+      const env = kind === 'default' ? {} : { EMBEDDER_CPUS: '1' };
       procs.set(String(kind), await Promise.all([0, 1].map(() => startBenchSystem({ only: ['embedder'], modelsDir: o.modelsDir, env }))));
     }
     const monitor = new LoadMonitor(() => [...procs.values()].flat().flatMap((s) => s.pids()));
@@ -128,7 +128,7 @@ export async function runScaleOut(o: ScaleOutOptions): Promise<{ rows: ScaleRow[
       const one = find(1, t);
       const two = find(2, t);
       if (!one || !two) continue;
-      const label = t === 'default' ? 'default ORT threads' : '1 intra-op thread each';
+      const label = t === 'default' ? 'default layout' : 'planned for 1 CPU each';
       figures.push(
         compare(
           `embedder throughput, 2 processes behind client-side round-robin vs 1 (${label}, ${o.concurrency} callers × 1 text)`,
