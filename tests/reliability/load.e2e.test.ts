@@ -2,7 +2,7 @@
  * A bounded load run against the REAL processes on loopback: 32 closed-loop clients mixing text
  * searches and image searches (each image unique, so the captioner's cache does not answer). Checks:
  * no 5xx other than documented shedding (503/429 with Retry-After), p99 under a stated bound, and
- * resident memory of each service flat over the second half of the run (growth under 10 %).
+ * resident memory of each service flat over the run (peak of the second half within 10 % of the first's).
  *
  * It runs in `pnpm test` (so in CI); `pnpm test:load` runs it alone.
  */
@@ -23,11 +23,13 @@ const CONCURRENCY = 32;
  */
 const P99_BOUND_MS = { text: 3000, image: 10_000 } as const;
 /**
- * Growth of resident memory over the second half: the mean of its last quarter of the run against
- * the mean of its first (15 s windows each). A collected heap is a sawtooth (it rises between full
- * collections, every 20 to 100 s here, by up to 25 %), so short windows would measure where in a
- * tooth they fall; 15 s means average over most of a tooth, and a leak still shows: a request
- * context held by an armed deadline timer (fixed in the kit) gave the embedder +7 to +11 % here.
+ * Growth of resident memory: the highest RSS of the second half of the run against the highest of
+ * the first (30 s each). A collected heap is a sawtooth (it rises between full collections, every
+ * 20 to 100 s here, by up to 25 %), so the means of windows shorter than a tooth measure where in a
+ * tooth they fall: means of the last two quarters once gave the gateway +12.5 % with flat peaks
+ * (249, 249, 252 MB) because the third quarter fell in a trough. Peaks follow the saw's upper edge,
+ * which a leak raises: a request context held by an armed deadline timer (fixed in the kit) gave the
+ * embedder +7 to +11 % between quarter means here, and grows the peaks at least as much.
  */
 const RSS_GROWTH_LIMIT = 0.1;
 const LIMIT_TEXT = `under ${Math.round(RSS_GROWTH_LIMIT * 100)} %`;
@@ -40,7 +42,8 @@ const doc = new ReliabilityDoc(
   `${CONCURRENCY} closed-loop clients on loopback for ${MEASURE_MS / 1000} s after a ${WARMUP_MS / 1000} s warm-up, ` +
     'three text searches (distinct queries) to one image search (distinct bytes: no caption cache hits); ' +
     'all five processes on tiny fixture models, rate limiting off. Resident memory (VmRSS) of each service is sampled every 500 ms; ' +
-    '"growth" compares the mean over the last quarter of the run with the mean over the quarter before it (the two halves of the second half).',
+    '"growth" compares the highest RSS of the second half of the run with the highest of the first half: V8 hands memory back after ' +
+    'a major collection and grows again (a saw with a period of tens of seconds), so means over shorter windows swing with its phase; a leak raises the peaks.',
 );
 
 let sys: TestSystem;
@@ -127,14 +130,14 @@ it(`keeps p99 within ${P99_BOUND_MS.text} ms for text and ${P99_BOUND_MS.image} 
   expect(observed).toBe(expected);
 });
 
-it(`keeps the resident memory of every service flat over the second half (growth ${LIMIT_TEXT})`, () => {
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+it(`keeps the resident memory of every service flat (peak of the second half ${LIMIT_TEXT} above the first's)`, () => {
+  const peak = (xs: number[]) => xs.reduce((a, b) => Math.max(a, b), 0);
   const growth: Record<string, number> = {};
   for (const s of SERVICES) {
     const points = rss[s] ?? [];
-    const quarter = MEASURE_MS / 4;
-    const mid = mean(points.filter((p) => p.t >= 2 * quarter && p.t < 3 * quarter).map((p) => p.bytes));
-    const end = mean(points.filter((p) => p.t >= 3 * quarter).map((p) => p.bytes));
+    const half = MEASURE_MS / 2;
+    const mid = peak(points.filter((p) => p.t < half).map((p) => p.bytes));
+    const end = peak(points.filter((p) => p.t >= half).map((p) => p.bytes));
     growth[s] = mid > 0 && end > 0 ? end / mid - 1 : NaN;
   }
   const over = SERVICES.filter((s) => !(growth[s] < RSS_GROWTH_LIMIT));
@@ -145,7 +148,7 @@ it(`keeps the resident memory of every service flat over the second half (growth
     const last = rss[s]?.[rss[s].length - 1]?.bytes ?? 0;
     return `${s} ${(growth[s] * 100).toFixed(1)} % (${Math.round(last / 1048576)} MB)`;
   }).join('; ');
-  doc.record({ target: 'gateway, embedder, captioner, search', case: 'resident memory, second half of the run', expected, observed, measured });
+  doc.record({ target: 'gateway, embedder, captioner, search', case: 'resident memory, peak of the second half vs the first', expected, observed, measured });
   expect(observed).toBe(expected);
 });
 
