@@ -31,7 +31,7 @@ import { bindServer, createClient, createLogger, loadEmbedderProto, REPO_ROOT, u
 import type { FeatureExtractionPipeline } from '@huggingface/transformers';
 import { ensureFixtureModels, MINILM_MODEL_ID } from '@tit/tools/src/fixtures';
 import { loadServiceConfig, type EmbedderConfig } from '../src/config';
-import { createEmbedder } from '../src/create-embedder';
+import { createEmbedder, ortThreadsOf } from '../src/create-embedder';
 import { readModelSpec } from '../src/domain/model-files';
 import { sessionLayout, sessionOptions, type SessionLayout } from '../src/domain/onnx-encoder';
 import { WorkerSession, type WireTensor } from '../src/domain/worker-session';
@@ -130,13 +130,7 @@ async function main(): Promise<void> {
   console.log(`full-size fixture: ${ensured[0].status} (${ensured[0].dir})`);
   // EMBEDDER_* variables from the environment apply to the service (to try other settings).
   const config = loadServiceConfig({ ...process.env, MODELS_DIR, LOG_LEVEL: 'silent' });
-  const threads = {
-    intraOp: config.EMBEDDER_INTRA_OP_THREADS,
-    interOp: config.EMBEDDER_INTER_OP_THREADS,
-    spinning: config.EMBEDDER_INTRA_OP_SPINNING,
-    sessions: config.EMBEDDER_SESSIONS,
-    loneSession: config.EMBEDDER_LONE_SESSION,
-  };
+  const threads = ortThreadsOf(config);
   const describeLayout = (l: SessionLayout): string =>
     `${l.parallel} session${l.parallel > 1 ? 's' : ''} x ${l.threadsEach} thread${l.threadsEach > 1 ? 's' : ''}` +
     (l.loneThreads > 0 ? ` + a ${l.loneThreads}-thread lone-query session` : '');
@@ -227,7 +221,7 @@ async function main(): Promise<void> {
     layout.parallel > 1
       ? { ...config, EMBEDDER_SESSIONS: 1, EMBEDDER_INTRA_OP_THREADS: 0 }
       : { ...config, EMBEDDER_SESSIONS: 0, EMBEDDER_INTRA_OP_THREADS: 0, EMBEDDER_LONE_SESSION: true };
-  const altLayout = sessionLayout({ ...threads, sessions: altConfig.EMBEDDER_SESSIONS, intraOp: 0, loneSession: altConfig.EMBEDDER_LONE_SESSION });
+  const altLayout = sessionLayout(ortThreadsOf(altConfig));
   const altEnv = `EMBEDDER_SESSIONS=${altConfig.EMBEDDER_SESSIONS}${altLayout.parallel > 1 ? '' : ' (one session)'}`;
   const altSvc = cpus > 1 ? await startService(altConfig) : undefined;
   console.log(`  service: ${describeLayout(layout)}; compared with ${altEnv}: ${describeLayout(altLayout)}`);

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { ConfigError, REPO_ROOT } from '@tit/kit';
 import { loadServiceConfig } from '../src/config';
+import { ortThreadsOf } from '../src/create-embedder';
+import { sessionLayout } from '../src/domain/onnx-encoder';
 
 describe('embedder config', () => {
   it('has working defaults', () => {
@@ -20,6 +22,13 @@ describe('embedder config', () => {
     expect(() => loadServiceConfig({ EMBEDDER_SESSIONS: '-1' })).toThrow(/EMBEDDER_SESSIONS/);
     expect(() => loadServiceConfig({ EMBEDDER_SESSIONS: '65' })).toThrow(/EMBEDDER_SESSIONS/);
     expect(loadServiceConfig({ EMBEDDER_LONE_SESSION: 'false' }).EMBEDDER_LONE_SESSION).toBe(false);
+  });
+
+  it('plans the sessions for EMBEDDER_CPUS when set (a container whose CPU limit the process cannot see)', () => {
+    expect(sessionLayout(ortThreadsOf(loadServiceConfig({ EMBEDDER_CPUS: '4' })))).toEqual({ parallel: 4, threadsEach: 1, loneThreads: 4 });
+    expect(sessionLayout(ortThreadsOf(loadServiceConfig({ EMBEDDER_CPUS: '1' })))).toEqual({ parallel: 1, threadsEach: 1, loneThreads: 0 });
+    expect(sessionLayout(ortThreadsOf(loadServiceConfig({ EMBEDDER_CPUS: '4', EMBEDDER_SESSIONS: '1' })))).toEqual({ parallel: 1, threadsEach: 4, loneThreads: 0 });
+    expect(ortThreadsOf(loadServiceConfig({})).cpus).toBeUndefined();
   });
 
   it('reads a model list whose first entry is the default', () => {
