@@ -26,13 +26,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { bindServer, createClient, createLogger, loadCaptionerProto, REPO_ROOT, unaryCall } from '@tit/kit';
+import { bindServer, createClient, createLogger, intraOpThreads, loadCaptionerProto, REPO_ROOT, unaryCall } from '@tit/kit';
 import { BLIP_MODEL_ID, VIT_GPT2_MODEL_ID, ensureFixtureModels } from '@tit/tools/src/fixtures';
-import { Captioner } from '../src/domain/captioner';
+import { loadServiceConfig } from '../src/config';
+import { createCaptioner, runtimeOf } from '../src/create-captioner';
 import { search } from '../src/domain/generation';
 import { resolveOptions, searchParams } from '../src/domain/generation-config';
 import { decodeImage } from '../src/domain/image-decoder';
-import { loadCaptionModel, locateModelFiles, type RuntimeOptions } from '../src/domain/model-loader';
+import { loadCaptionModel, locateModelFiles } from '../src/domain/model-loader';
 import { preprocess } from '../src/domain/preprocess';
 import { buildServer } from '../src/server';
 
@@ -51,7 +52,11 @@ const TOKENS = 20;
 const FULL_DIR = path.join(REPO_ROOT, '.models/fixtures-full');
 const FLICKR = '/work/shared/datasets/flickr8k-sample/Images';
 const OUT = path.join(REPO_ROOT, 'docs/bench/captioner.json');
-const RUNTIME: RuntimeOptions = { intraOpThreads: 0, interOpThreads: 0, spinning: false };
+/** The service as configured (CAPTIONER_* from the environment apply, to try other settings), its cache off. */
+const CONFIG = loadServiceConfig({ ...process.env, MODELS_DIR: FULL_DIR, LOG_LEVEL: 'silent', CAPTIONER_CACHE_SIZE: '0' });
+const RUNTIME = runtimeOf(CONFIG);
+const PREPROCESS = { alpha: CONFIG.CAPTIONER_ALPHA, resizer: CONFIG.CAPTIONER_RESIZE };
+const LIMITS = { maxNewTokens: CONFIG.CAPTIONER_MAX_NEW_TOKENS, maxBeams: CONFIG.CAPTIONER_MAX_BEAMS };
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -133,21 +138,12 @@ async function benchModel(id: string, images: Buffer[]): Promise<ModelResult> {
   // The service: a real gRPC server and client in this process (started below). The raw baseline
   // drives the service's own ONNX Runtime sessions directly on preprocessed tensors: two sets of
   // sessions loaded from the same files ran 5-9 % apart here, more than the overhead measured.
-  const captioner = new Captioner([files], {
-    limits: { maxBytes: 20 * 2 ** 20, maxPixels: 50_000_000 },
-    generation: { maxNewTokens: 64, maxBeams: 8 },
-    cacheSize: 0,
-    queueLimit: 64,
-    decodeConcurrency: 2,
-    batch: { maxBatch: 8, maxWaitMs: 2 },
-    preprocess: { alpha: 'drop', resizer: 'pil' },
-    runtime: RUNTIME,
-  });
+  const captioner = createCaptioner({ ...CONFIG, CAPTIONER_MODELS: [id] });
   await captioner.start();
   const model = captioner.loadedModel(id)!;
   const decoded = await Promise.all(images.map((img) => decodeImage(img, { maxBytes: 1e8, maxPixels: 1e8 })));
-  const tensors = await Promise.all(decoded.map(async (d) => (await preprocess(d, model.preprocess, { alpha: 'drop', resizer: 'pil' })).pixels));
-  const options = resolveOptions(model.defaults, { maxNewTokens: TOKENS, minNewTokens: TOKENS, numBeams: 1 }, { maxNewTokens: 64, maxBeams: 8 });
+  const tensors = await Promise.all(decoded.map(async (d) => (await preprocess(d, model.preprocess, PREPROCESS)).pixels));
+  const options = resolveOptions(model.defaults, { maxNewTokens: TOKENS, minNewTokens: TOKENS, numBeams: 1 }, LIMITS);
   const params = searchParams(model.defaults, options);
   const { height, width } = model.preprocess;
 
@@ -171,7 +167,7 @@ async function benchModel(id: string, images: Buffer[]): Promise<ModelResult> {
   const beamCount = model.defaults.numBeams;
   const beamParams =
     beamCount > 1
-      ? searchParams(model.defaults, resolveOptions(model.defaults, { maxNewTokens: TOKENS, minNewTokens: TOKENS, numBeams: beamCount }, { maxNewTokens: 64, maxBeams: 8 }))
+      ? searchParams(model.defaults, resolveOptions(model.defaults, { maxNewTokens: TOKENS, minNewTokens: TOKENS, numBeams: beamCount }, LIMITS))
       : undefined;
 
   const { server } = buildServer({ log: createLogger('captioner-bench', 'silent'), captioner });
@@ -340,7 +336,7 @@ async function main(): Promise<void> {
     loadAverage: os.loadavg().map(r2),
     images: source,
     fixtures: { dir: '.models/fixtures-full', buildSeconds, built: built.map((b) => ({ model: b.modelId, status: b.status, ms: b.ms })) },
-    runtime: { intraOpThreads: 'ORT default', spinning: false, batchWaitMs: 2, hoist: true },
+    runtime: { intraOpThreads: intraOpThreads(RUNTIME.intraOpThreads), spinning: RUNTIME.spinning, batchWaitMs: CONFIG.CAPTIONER_BATCH_WAIT_MS, hoist: true },
     iterations: ITER,
     tokens: TOKENS,
     models: results,

@@ -1,6 +1,15 @@
 import type { CaptionerConfig } from './config';
 import { Captioner } from './domain/captioner';
-import { locateModelFiles } from './domain/model-loader';
+import { locateModelFiles, type RuntimeOptions } from './domain/model-loader';
+
+/** The ONNX Runtime options a configuration asks for. */
+export function runtimeOf(config: CaptionerConfig): RuntimeOptions {
+  return {
+    intraOpThreads: config.CAPTIONER_INTRA_OP_THREADS,
+    interOpThreads: config.CAPTIONER_INTER_OP_THREADS,
+    spinning: config.CAPTIONER_INTRA_OP_SPINNING,
+  };
+}
 
 /**
  * The Captioner a configuration describes (used by main and by the in-process benchmark baselines).
@@ -16,10 +25,6 @@ export function createCaptioner(config: CaptionerConfig): Captioner {
     decodeConcurrency: config.CAPTIONER_DECODE_CONCURRENCY,
     batch: { maxBatch: config.CAPTIONER_MAX_BATCH, maxWaitMs: config.CAPTIONER_BATCH_WAIT_MS },
     preprocess: { alpha: config.CAPTIONER_ALPHA, resizer: config.CAPTIONER_RESIZE },
-    runtime: {
-      intraOpThreads: config.CAPTIONER_INTRA_OP_THREADS,
-      interOpThreads: config.CAPTIONER_INTER_OP_THREADS,
-      spinning: config.CAPTIONER_INTRA_OP_SPINNING,
-    },
+    runtime: runtimeOf(config),
   });
 }
