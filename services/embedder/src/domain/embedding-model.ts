@@ -91,10 +91,11 @@ export class EmbeddingModel {
     await this.embed(['warm up']);
     const long = 'warm up the encoder with a long text '.repeat(Math.ceil(this.description.maxTokens / 8));
     await this.embed(Array.from({ length: Math.min(maxBatch, 8) }, () => long));
-    // The calls above reach one session (the lone-query one, where there is one); every session
-    // gets the same two runs directly.
+    // The calls above reach the session an idle encoder picks; every other session gets the same
+    // two runs directly.
     const rows = [[this.tokenizer.encode('warm up')], Array.from({ length: Math.min(maxBatch, 8) }, () => this.tokenizer.encode(long))];
     for (let on = 0; on < this.encoder.allSessionCount; on++) {
+      if (on === this.encoder.idleSession) continue;
       for (const r of rows) await this.encoder.run(padBatch(r, this.tokenizer.padId), on);
     }
   }

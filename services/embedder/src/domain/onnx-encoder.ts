@@ -133,6 +133,11 @@ export class OnnxEncoder {
     return this.sessions.length;
   }
 
+  /** The session a run goes to while every session is idle: the lone-query one if any, else the first. */
+  get idleSession(): number {
+    return this.sessions.length > this.parallel ? this.parallel : 0;
+  }
+
   /** Runs queued or running on each session, in the order of `allSessionCount`. */
   inFlight(): number[] {
     return this.sessions.map((s) => s.inFlight);
@@ -173,9 +178,9 @@ export class OnnxEncoder {
 
   /** The lone-query session when every session is idle, else the parallel session with the fewest runs queued. */
   private pick(): WorkerSession {
-    if (this.sessions.length > this.parallel && this.sessions.every((s) => s.inFlight === 0)) return this.sessions[this.parallel];
+    if (this.sessions.every((s) => s.inFlight === 0)) return this.sessions[this.idleSession];
     let best = this.sessions[0];
-    for (const s of this.sessions.slice(0, this.parallel)) if (s.inFlight < best.inFlight) best = s;
+    for (let i = 1; i < this.parallel; i++) if (this.sessions[i].inFlight < best.inFlight) best = this.sessions[i];
     return best;
   }
 

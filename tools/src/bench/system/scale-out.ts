@@ -6,8 +6,8 @@
  *
  * Two pairs of processes: in the default layout (sessions and threads planned for every core:
  * each process alone would use the whole machine) and planned for one CPU each (EMBEDDER_CPUS=1:
- * one single-threaded session, as a pod with a 1-CPU limit). The CPU time of each process during a slice shows how the balancer split
- * the work. Configurations are interleaved across rounds so drifting load hits them alike.
+ * one single-threaded session, as a pod with a 1-CPU limit). The CPU time of each process during
+ * a slice shows how the balancer split the work. Configurations are interleaved across rounds so drifting load hits them alike.
  *
  * Usage: npx tsx tools/src/bench/system/scale-out.ts [--quick]; writes docs/bench/scale-out.json.
  */
