@@ -10,7 +10,8 @@ import path from 'node:path';
 import { validate } from 'dockerfile-utils';
 import { parse } from 'yaml';
 import { Health, REPO_ROOT, newServer, bindServer } from '@tit/kit';
-import { PROCESSES } from '@tit/tools/src/start/processes';
+import { CAPTIONER_NODE_FLAGS } from '@tit/captioner/src/node-flags';
+import { nodeArgv, PROCESSES } from '@tit/tools/src/start/processes';
 import {
   DOCKERFILE,
   DockerIgnore,
@@ -41,13 +42,13 @@ import {
 const model = readDockerfile();
 const packages = workspacePackages();
 const root = readManifest('.');
-const LOADER = ['node', '--import', 'tsx'];
+const LOADER = ['--import', 'tsx'];
 
 /** Every image: the processes `pnpm start` runs, plus the one-shot model pull. */
 const MODELS_ENTRY = 'tools/src/models/cli.ts';
 const TARGETS = [
-  ...PROCESSES.map((p): { name: string; entry: string } => ({ name: p.name, entry: p.entry })),
-  { name: 'models', entry: MODELS_ENTRY },
+  ...PROCESSES.map((p): { name: string; entry: string; nodeFlags: readonly string[] } => ({ name: p.name, entry: p.entry, nodeFlags: p.nodeFlags ?? [] })),
+  { name: 'models', entry: MODELS_ENTRY, nodeFlags: [] },
 ];
 
 const installOf = (stage: string) => {
@@ -73,17 +74,18 @@ describe('infra/docker/Dockerfile (parsed)', () => {
     expect(model.globalArgs.get('NODE_IMAGE')).toBe('node:20-bookworm-slim');
   });
 
-  it('starts each process from the same entry file with the same loader as pnpm start', () => {
+  it('starts each process from the same entry file with the same node flags and loader as pnpm start', () => {
     for (const t of TARGETS) {
       const cmd = model.stage(t.name).instructions.find((i) => i.keyword === 'CMD');
       const argv = cmd && execForm(cmd);
-      const expected = t.name === 'models' ? [...LOADER, t.entry, 'pull'] : [...LOADER, t.entry];
+      const expected = ['node', ...t.nodeFlags, ...LOADER, t.entry, ...(t.name === 'models' ? ['pull'] : [])];
       expect({ target: t.name, argv }).toEqual({ target: t.name, argv: expected });
     }
-    // The loader pnpm start uses, read from its process table's source.
-    expect(readRepoFile('tools/src/start/processes.ts')).toContain(
-      "['--import', 'tsx', path.join(REPO_ROOT, spec.entry)]",
-    );
+    // What pnpm start runs: the same flags and loader before the entry file.
+    for (const p of PROCESSES) {
+      expect(nodeArgv(p)).toEqual([...(p.nodeFlags ?? []), ...LOADER, path.join(REPO_ROOT, p.entry)]);
+    }
+    expect(PROCESSES.find((p) => p.name === 'captioner')?.nodeFlags).toEqual(CAPTIONER_NODE_FLAGS);
     // `pnpm models` runs the same file.
     expect(root.scripts?.models).toBe(`tsx ${MODELS_ENTRY}`);
   });
@@ -175,7 +177,7 @@ describe('infra/docker/Dockerfile (parsed)', () => {
       }
       expect({ target: t.name, argv: hc && execForm(hc) }).toEqual({
         target: t.name,
-        argv: [...LOADER, 'tools/src/healthcheck/cli.ts', t.name],
+        argv: ['node', ...LOADER, 'tools/src/healthcheck/cli.ts', t.name],
       });
       const copied = contextCopies(model.stage(buildStageOf(model, t.name))).flatMap((c) => c.sources);
       expect(copied).toContain('tools/src/healthcheck/');
@@ -203,7 +205,8 @@ describe('infra/docker/Dockerfile (each target’s build stages run without Dock
     '%s: the entry file is in the image tree and every import it can reach resolves there',
     (name, entry) => {
       const img = images.get(name)!;
-      expect(img.cmd.slice(3)[0]).toBe(entry);
+      // node [flags] --import tsx <entry> [args]
+      expect(img.cmd[img.cmd.indexOf('tsx') + 1]).toBe(entry);
       expect(fs.existsSync(path.join(img.root, entry))).toBe(true);
       const pkgDir = packageDirOf(entry, packages)!;
       const dirs = [

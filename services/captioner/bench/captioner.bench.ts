@@ -19,9 +19,14 @@
  * ratios measure the work each side does and are the ones compared with the targets (both are
  * reported).
  *
+ * The bench runs with the captioner's node flags (services/captioner/src/node-flags.ts), since the
+ * service it measures runs in its process: `pnpm bench` passes them, a direct run restarts itself
+ * with them.
+ *
  * Usage: npx tsx services/captioner/bench/captioner.bench.ts [--quick] [--models=<id>,<id>]
  * Prints a markdown table and writes docs/bench/captioner.json.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,6 +40,7 @@ import { resolveOptions, searchParams } from '../src/domain/generation-config';
 import { decodeImage } from '../src/domain/image-decoder';
 import { loadCaptionModel, locateModelFiles } from '../src/domain/model-loader';
 import { preprocess } from '../src/domain/preprocess';
+import { CAPTIONER_NODE_FLAGS, missingNodeFlags } from '../src/node-flags';
 import { buildServer } from '../src/server';
 
 const quick = process.argv.includes('--quick');
@@ -336,7 +342,13 @@ async function main(): Promise<void> {
     loadAverage: os.loadavg().map(r2),
     images: source,
     fixtures: { dir: '.models/fixtures-full', buildSeconds, built: built.map((b) => ({ model: b.modelId, status: b.status, ms: b.ms })) },
-    runtime: { intraOpThreads: intraOpThreads(RUNTIME.intraOpThreads), spinning: RUNTIME.spinning, batchWaitMs: CONFIG.CAPTIONER_BATCH_WAIT_MS, hoist: true },
+    runtime: {
+      intraOpThreads: intraOpThreads(RUNTIME.intraOpThreads),
+      spinning: RUNTIME.spinning,
+      batchWaitMs: CONFIG.CAPTIONER_BATCH_WAIT_MS,
+      hoist: true,
+      nodeFlags: CAPTIONER_NODE_FLAGS.filter((f) => process.execArgv.includes(f)),
+    },
     iterations: ITER,
     tokens: TOKENS,
     models: results,
@@ -362,7 +374,14 @@ async function main(): Promise<void> {
   say(`\n${table.join('\n')}\n\nload average ${os.loadavg().map(r2).join(', ')}; written to docs/bench/captioner.json`);
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+const missing = missingNodeFlags();
+if (missing.length > 0) {
+  // Restart with the service's node flags (same loader flags, same arguments).
+  const r = spawnSync(process.execPath, [...missing, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+} else {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -5,14 +5,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { checkHealth, createClient, loadCaptionerProto, REPO_ROOT, unaryCall } from '@tit/kit';
+import { CAPTIONER_NODE_FLAGS } from '../src/node-flags';
 import { CAPTIONER_SERVICE } from '../src/server';
 import { GREEDY_CAPTION, buildTableModel, removeDir, tempDir } from './support/models';
 import fs from 'node:fs';
 
 const MAIN = path.join(__dirname, '../src/main.ts');
 
-function start(env: Record<string, string>): { child: ChildProcess; lines: string[]; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+function start(
+  env: Record<string, string>,
+  nodeFlags: readonly string[] = CAPTIONER_NODE_FLAGS,
+): { child: ChildProcess; lines: string[]; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', MAIN], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', GRPC_HOST: '127.0.0.1', CAPTIONER_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -47,10 +51,12 @@ describe('captioner process', () => {
   });
   afterAll(() => removeDir(root));
 
-  it('fails start-up with one line naming the expected files and how to get them', async () => {
-    const p = start({ MODELS_DIR: path.join(root, 'empty'), CAPTIONER_MODELS: 'Salesforce/blip-image-captioning-base' });
+  it('fails start-up with one line naming the expected files and how to get them (and warns of missing node flags)', async () => {
+    const p = start({ MODELS_DIR: path.join(root, 'empty'), CAPTIONER_MODELS: 'Salesforce/blip-image-captioning-base' }, []);
     expect(await p.exited).toBe(1);
-    const fatal = p.lines.map((l) => JSON.parse(l) as { level: number; msg: string }).filter((l) => l.level === 60);
+    const logged = p.lines.map((l) => JSON.parse(l) as { level: number; msg: string });
+    expect(logged.filter((l) => l.level === 40).map((l) => l.msg)).toEqual([expect.stringContaining('started without --single-threaded-gc')]);
+    const fatal = logged.filter((l) => l.level === 60);
     expect(fatal).toHaveLength(1);
     expect(fatal[0].msg).toMatch(/model Salesforce\/blip-image-captioning-base: folder .* not found; expected onnx\/encoder_model\.onnx, onnx\/decoder_model_merged\.onnx/);
     expect(fatal[0].msg).toContain("'pnpm models pull'");
@@ -71,6 +77,8 @@ describe('captioner process', () => {
       const res = await unaryCall(client, client.caption.bind(client), { image }, { deadline: 10_000 });
       client.close();
       expect(res.caption).toBe(GREEDY_CAPTION);
+      // Started as pnpm start and the image start it: no warning about node flags.
+      expect(p.lines.filter((l) => l.includes('started without'))).toEqual([]);
       p.child.kill('SIGTERM');
       expect(await p.exited).toBe(0);
     } finally {

@@ -13,15 +13,17 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '@tit/kit';
+import { CAPTIONER_NODE_FLAGS } from '@tit/captioner/src/node-flags';
 import { collectSuite, type CollectedSuite } from './collect';
 import { figureTable, machineLine, OUT_DIR } from './figures';
 import { writePerformanceReport } from './report';
 
 /** The suite: each entry is a script that writes docs/bench/<name>.json and accepts --quick. */
-export const SUITE: ReadonlyArray<{ name: string; script: string; what: string }> = [
+export const SUITE: ReadonlyArray<{ name: string; script: string; what: string; nodeFlags?: readonly string[] }> = [
   { name: 'embedder', script: 'services/embedder/bench/embedder.bench.ts', what: 'embedder service vs raw onnxruntime-node and transformers.js' },
   { name: 'search', script: 'services/search/bench/search.bench.ts', what: 'exact search vs the memory-bandwidth floor; approximate index' },
-  { name: 'captioner', script: 'services/captioner/bench/captioner.bench.ts', what: 'captioner service vs its raw decoding loop; KV cache' },
+  // The captioner bench runs the service in its own process, so with the service's node flags.
+  { name: 'captioner', script: 'services/captioner/bench/captioner.bench.ts', what: 'captioner service vs its raw decoding loop; KV cache', nodeFlags: CAPTIONER_NODE_FLAGS },
   { name: 'indexer', script: 'services/indexer/bench/indexer.bench.ts', what: 're-index throughput vs raw batched embedding' },
   { name: 'gateway', script: 'gateway/bench/gateway.bench.ts', what: 'gateway vs direct gRPC calls' },
   { name: 'end-to-end', script: 'tools/src/bench/system/end-to-end.ts', what: 'text and image queries through the gateway vs in-process; the original approach' },
@@ -104,7 +106,7 @@ function main(): void {
     }
     console.log(`\n## ${b.name}${quick ? ' (quick)' : ''}: ${b.what}`);
     const t0 = Date.now();
-    const r = spawnSync(process.execPath, ['--import', 'tsx', b.script, ...(quick ? ['--quick'] : [])], {
+    const r = spawnSync(process.execPath, [...(b.nodeFlags ?? []), '--import', 'tsx', b.script, ...(quick ? ['--quick'] : [])], {
       cwd: REPO_ROOT,
       stdio: 'inherit',
       // A hung suite must not hold the rest hostage.

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { REPO_ROOT, checkHealth } from '@tit/kit';
+import { CAPTIONER_NODE_FLAGS } from '@tit/captioner/src/node-flags';
 
 export type ProcessName = 'search' | 'embedder' | 'captioner' | 'indexer' | 'gateway';
 
@@ -14,16 +15,23 @@ export interface ProcessSpec {
   /** Port variable in the child environment. */
   portVar: string;
   kind: 'grpc' | 'http';
+  /** Node flags before the loader (the Docker image's CMD has the same). */
+  nodeFlags?: readonly string[];
 }
 
 /** Start order: leaves first, so the gateway and indexer find their peers. */
 export const PROCESSES: readonly ProcessSpec[] = [
   { name: 'search', entry: 'services/search/src/main.ts', portVar: 'SEARCH_PORT', kind: 'grpc' },
   { name: 'embedder', entry: 'services/embedder/src/main.ts', portVar: 'EMBEDDER_PORT', kind: 'grpc' },
-  { name: 'captioner', entry: 'services/captioner/src/main.ts', portVar: 'CAPTIONER_PORT', kind: 'grpc' },
+  { name: 'captioner', entry: 'services/captioner/src/main.ts', portVar: 'CAPTIONER_PORT', kind: 'grpc', nodeFlags: CAPTIONER_NODE_FLAGS },
   { name: 'indexer', entry: 'services/indexer/src/main.ts', portVar: 'INDEXER_PORT', kind: 'grpc' },
   { name: 'gateway', entry: 'gateway/src/main.ts', portVar: 'GATEWAY_PORT', kind: 'http' },
 ];
+
+/** Node's arguments for a process: its flags, tsx's loader, its entry file (absolute). */
+export function nodeArgv(spec: ProcessSpec): string[] {
+  return [...(spec.nodeFlags ?? []), '--import', 'tsx', path.join(REPO_ROOT, spec.entry)];
+}
 
 /**
  * Starts one process from source with tsx's loader (one node process, so signals reach it directly).
@@ -31,7 +39,7 @@ export const PROCESSES: readonly ProcessSpec[] = [
  * which stops the children in order with one SIGTERM each (a second signal means "exit now").
  */
 export function spawnProcess(spec: ProcessSpec, env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, spec.entry)], {
+  const child = spawn(process.execPath, nodeArgv(spec), {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

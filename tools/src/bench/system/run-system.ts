@@ -16,7 +16,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { REPO_ROOT } from '@tit/kit';
 import { localSystemEnv } from '../../start/local-env';
-import { isHealthy, PROCESSES, type ProcessName, type ProcessSpec } from '../../start/processes';
+import { isHealthy, nodeArgv, PROCESSES, type ProcessName, type ProcessSpec } from '../../start/processes';
 
 /** The started processes: pids, health, stop (SIGTERM, then SIGKILL after a grace period). */
 export class BenchProcesses {
@@ -31,7 +31,7 @@ export class BenchProcesses {
 
   start(): void {
     for (const spec of PROCESSES.filter((p) => this.only.includes(p.name))) {
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, spec.entry)], {
+      const child = spawn(process.execPath, nodeArgv(spec), {
         cwd: REPO_ROOT,
         env: this.env,
         stdio: ['ignore', 'pipe', 'pipe'],

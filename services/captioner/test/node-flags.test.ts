@@ -1,0 +1,12 @@
+import { CAPTIONER_NODE_FLAGS, missingNodeFlags } from '../src/node-flags';
+
+describe('captioner node flags', () => {
+  it('asks for single-threaded garbage collection', () => {
+    expect(CAPTIONER_NODE_FLAGS).toEqual(['--single-threaded-gc']);
+  });
+
+  it('names the flags a process was started without', () => {
+    expect(missingNodeFlags(['--import', 'tsx'])).toEqual(['--single-threaded-gc']);
+    expect(missingNodeFlags(['--single-threaded-gc', '--import', 'tsx'])).toEqual([]);
+  });
+});
