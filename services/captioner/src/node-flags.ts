@@ -8,7 +8,8 @@
  * middle of an operator, and the other waits for it. The collection costs the same either way;
  * what the flag removes is that wait. Measured with the captioner benchmark on 2 vCPUs: the
  * service's CPU time per image over the raw decoding loop on the same sessions went from 1.063-1.099
- * (five runs) to 1.011-1.026 (ViT-GPT2; BLIP 1.011).
+ * (ViT-GPT2, five runs without the flag) to 1.011-1.026 (three runs with it; BLIP 1.011-1.020). The
+ * embedder does not use it: there the main thread is the busy one, and the flag made it slower.
  */
 export const CAPTIONER_NODE_FLAGS: readonly string[] = ['--single-threaded-gc'];
 
