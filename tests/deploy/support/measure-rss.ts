@@ -1,6 +1,6 @@
 /**
  * Measures the resident memory of the processes the Kubernetes resource requests are sized from:
- * each is started from source as in the images (`node --import tsx <entry>`), loaded with typical
+ * each is started from source as in the images (`node [flags] --import tsx <entry>`), loaded with typical
  * work, and read from /proc (VmRSS now, VmHWM = peak). Prints a markdown table.
  *
  *   npx tsx tests/deploy/support/measure-rss.ts [--captioner]

@@ -1,11 +1,12 @@
 /**
  * One service process started from source the way `pnpm start` and the images start it
- * (`node --import tsx <entry>`), with its JSON log lines kept for assertions.
+ * (`node [its node flags] --import tsx <entry>`), with its JSON log lines kept for assertions.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import { REPO_ROOT, checkHealth } from '@tit/kit';
+import { nodeArgv, PROCESSES } from '@tit/tools/src/start/processes';
 
 export class ServiceProcess {
   readonly logs: Array<Record<string, unknown>> = [];
@@ -17,7 +18,8 @@ export class ServiceProcess {
     entry: string,
     env: NodeJS.ProcessEnv,
   ) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, entry)], {
+    const spec = PROCESSES.find((p) => p.entry === entry);
+    this.child = spawn(process.execPath, spec ? nodeArgv(spec) : ['--import', 'tsx', path.join(REPO_ROOT, entry)], {
       cwd: REPO_ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
