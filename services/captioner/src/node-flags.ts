@@ -8,7 +8,7 @@
  * middle of an operator, and the other waits for it. The collection costs the same either way;
  * what the flag removes is that wait. Measured with the captioner benchmark on 2 vCPUs: the
  * service's CPU time per image over the raw decoding loop on the same sessions went from 1.063-1.099
- * (ViT-GPT2, five runs without the flag) to 1.011-1.026 (three runs with it; BLIP 1.011-1.020). The
+ * (ViT-GPT2, five runs without the flag) to 1.011-1.034 (four runs with it; BLIP 1.011-1.041). The
  * embedder does not use it: there the main thread is the busy one, and the flag made it slower.
  *
  * `--expose-gc`: lets the model loader collect the decoder file it has read (hundreds of MB) as
